@@ -1,0 +1,295 @@
+package secrets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+	"github.com/zalando/go-keyring"
+)
+
+// Service is the keyring service name every patchbay secret is filed under.
+const Service = "patchbay"
+
+// DefaultKeyringTimeout bounds every OS keyring call unless Options says otherwise.
+const DefaultKeyringTimeout = 3 * time.Second
+
+// Options configures NewKeyring.
+type Options struct {
+	// Timeout bounds each keyring call; zero or negative means DefaultKeyringTimeout.
+	Timeout time.Duration
+}
+
+// osKeyring is the part of go-keyring we use; tests replace it with slow or failing fakes.
+type osKeyring interface {
+	Set(service, user, password string) error
+	Get(service, user string) (string, error)
+	Delete(service, user string) error
+}
+
+// Keyring stores secrets in the OS keyring (Secret Service on Linux, Keychain on macOS, Credential Manager
+// on Windows) under service "patchbay", one entry per account.
+//
+// go-keyring calls cannot be cancelled: a locked Secret Service waits on its unlock prompt indefinitely. So each
+// call runs in its own goroutine and the caller stops waiting after the timeout. The goroutine is then
+// abandoned until the OS call returns (possibly never: one parked goroutine per stuck call); its result is
+// dropped, so a timed-out call is reported as ErrTimeout and never later as success. Calls are serialised: the
+// next call waits (within its own timeout) until the abandoned one has really finished, so a late-completing
+// Set can never overwrite a newer value or race a later Delete.
+type Keyring struct {
+	timeout time.Duration
+	api     osKeyring
+	// slot holds one token while an OS call is in flight; the goroutine making the call, not the caller,
+	// gives it back, so abandoned calls keep later ones waiting.
+	slot chan struct{}
+}
+
+var _ Store = (*Keyring)(nil)
+
+// NewKeyring returns the OS keyring store. It does not touch the keyring; use Probe to check it answers.
+func NewKeyring(opts Options) *Keyring {
+	return newKeyring(opts, goKeyring{})
+}
+
+func newKeyring(opts Options, api osKeyring) *Keyring {
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultKeyringTimeout
+	}
+	return &Keyring{timeout: opts.Timeout, api: api, slot: make(chan struct{}, 1)}
+}
+
+// Backend reports "keyring" and which OS keyring it is.
+func (k *Keyring) Backend() Info {
+	detail := "Secret Service (D-Bus org.freedesktop.secrets)"
+	switch runtime.GOOS {
+	case "darwin":
+		detail = "macOS Keychain"
+	case "windows":
+		detail = "Windows Credential Manager"
+	}
+	return Info{Name: BackendKeyring, Detail: detail + `, service "` + Service + `"`}
+}
+
+// Set stores secret under account.
+func (k *Keyring) Set(ctx context.Context, account, secret string) error {
+	if err := validAccount(account); err != nil {
+		return err
+	}
+	if secret == "" {
+		return ErrEmptySecret
+	}
+	_, err := k.call(ctx, opSet, func() (string, error) { return "", k.api.Set(Service, account, secret) })
+	return mapKeyringError(opSet, err, secret)
+}
+
+// Get returns the secret stored under account.
+func (k *Keyring) Get(ctx context.Context, account string) (string, error) {
+	if err := validAccount(account); err != nil {
+		return "", err
+	}
+	v, err := k.call(ctx, opGet, func() (string, error) { return k.api.Get(Service, account) })
+	if err != nil {
+		return "", mapKeyringError(opGet, err, "")
+	}
+	return v, nil
+}
+
+// Delete removes account from the keyring.
+func (k *Keyring) Delete(ctx context.Context, account string) error {
+	if err := validAccount(account); err != nil {
+		return err
+	}
+	_, err := k.call(ctx, opDelete, func() (string, error) { return "", k.api.Delete(Service, account) })
+	return mapKeyringError(opDelete, err, "")
+}
+
+type keyringOp string
+
+const (
+	opSet    keyringOp = "save the secret"
+	opGet    keyringOp = "read the secret"
+	opDelete keyringOp = "delete the secret"
+)
+
+// abandonedError marks results of call that come from the timer or the context, not from the OS keyring, so
+// mapKeyringError passes them through untouched.
+type abandonedError struct{ err error }
+
+func (e *abandonedError) Error() string   { return e.err.Error() }
+func (e *abandonedError) Unwrap() error   { return e.err }
+func abandoned(err error) *abandonedError { return &abandonedError{err} }
+
+type callResult struct {
+	val string
+	err error
+}
+
+// call runs fn off the caller's goroutine, bounded by k.timeout and ctx (waiting for an earlier call to
+// finish counts against the same bound).
+func (k *Keyring) call(ctx context.Context, op keyringOp, fn func() (string, error)) (string, error) {
+	timer := time.NewTimer(k.timeout)
+	defer timer.Stop()
+
+	select {
+	case k.slot <- struct{}{}:
+	case <-ctx.Done():
+		return "", abandoned(fmt.Errorf("keyring: %s: %w", op, ctx.Err()))
+	case <-timer.C:
+		return "", abandoned(k.timeoutError(op, true))
+	}
+
+	// Buffered so the goroutine can always deliver and exit, even when nobody is listening any more.
+	done := make(chan callResult, 1)
+	go func() {
+		defer func() { <-k.slot }()
+		defer func() {
+			// go-keyring type-asserts D-Bus replies; a misbehaving Secret Service must not crash patchbay.
+			if r := recover(); r != nil {
+				done <- callResult{err: fmt.Errorf("keyring library failed: %v", r)}
+			}
+		}()
+		v, err := fn()
+		done <- callResult{v, err}
+	}()
+
+	select {
+	case r := <-done:
+		return r.val, r.err
+	case <-ctx.Done():
+		return "", abandoned(fmt.Errorf("keyring: %s: %w", op, ctx.Err()))
+	case <-timer.C:
+		return "", abandoned(k.timeoutError(op, false))
+	}
+}
+
+func (k *Keyring) timeoutError(op keyringOp, queued bool) error {
+	msg := fmt.Sprintf("the OS keyring did not answer within %s", k.timeout)
+	if queued {
+		msg += " (an earlier keyring request is still waiting for it)"
+	}
+	msg += "; it may be locked and waiting for you to unlock it, or the Secret Service is stuck; " +
+		"unlock it or use the encrypted vault (--secrets vault)"
+	if op == opSet {
+		msg += ". The secret was not confirmed as saved: save it again once the keyring answers"
+	}
+	return &storeError{kind: ErrTimeout, msg: msg}
+}
+
+const vaultHint = "use the encrypted vault instead (--secrets vault)"
+
+// mapKeyringError turns go-keyring and D-Bus failures into our sentinels with a plain message. secret, when
+// not empty, is scrubbed from any text that reaches the message.
+func mapKeyringError(op keyringOp, err error, secret string) error {
+	if err == nil {
+		return nil
+	}
+	var ab *abandonedError
+	if errors.As(err, &ab) {
+		return ab.err
+	}
+	if errors.Is(err, keyring.ErrNotFound) {
+		return &storeError{kind: ErrNotFound, msg: "secret not found in the OS keyring"}
+	}
+	detail := err.Error()
+	if secret != "" {
+		detail = strings.ReplaceAll(detail, secret, "[secret]")
+	}
+	// Replace the cause with a scrubbed copy when it carried the secret, so errors.As cannot reach it either.
+	cause := err
+	if detail != err.Error() {
+		cause = errors.New(detail)
+	}
+
+	var noBus *noSessionBusError
+	var dbusErr dbus.Error
+	var netErr *net.OpError
+	var execErr *exec.Error
+	switch {
+	case errors.As(err, &noBus):
+		return &storeError{kind: ErrUnavailable, cause: cause, msg: "no OS keyring is available: " + detail +
+			", so the Secret Service cannot be reached (normal on a server without a desktop session); " + vaultHint}
+	case errors.As(err, &netErr), errors.As(err, &execErr), errors.Is(err, dbus.ErrClosed), busConnectFailure(detail):
+		return &storeError{kind: ErrUnavailable, cause: cause, msg: "no OS keyring is available: cannot connect to " +
+			"the D-Bus session bus (" + detail + "); " + vaultHint}
+	case errors.As(err, &dbusErr):
+		switch dbusErr.Name {
+		case "org.freedesktop.DBus.Error.ServiceUnknown", "org.freedesktop.DBus.Error.NameHasNoOwner",
+			"org.freedesktop.DBus.Error.NoServer", "org.freedesktop.DBus.Error.Disconnected",
+			"org.freedesktop.DBus.Error.UnknownObject", "org.freedesktop.DBus.Error.UnknownMethod":
+			return &storeError{kind: ErrUnavailable, cause: cause, msg: "no OS keyring is available: no Secret " +
+				"Service (org.freedesktop.secrets) answers on this D-Bus session (" + detail + "); start one " +
+				"(e.g. gnome-keyring) or " + vaultHint}
+		case "org.freedesktop.DBus.Error.NoReply", "org.freedesktop.DBus.Error.Timeout":
+			return &storeError{kind: ErrTimeout, cause: cause, msg: "the OS keyring did not reply (" + detail +
+				"); it may be locked or stuck; unlock it or " + vaultHint}
+		case "org.freedesktop.Secret.Error.IsLocked":
+			return lockedError(cause)
+		}
+		if strings.HasPrefix(dbusErr.Name, "org.freedesktop.DBus.Error.Spawn") {
+			return &storeError{kind: ErrUnavailable, cause: cause, msg: "no OS keyring is available: the Secret " +
+				"Service could not be started (" + detail + "); " + vaultHint}
+		}
+	case errors.Is(err, keyring.ErrUnsupportedPlatform):
+		return &storeError{kind: ErrUnavailable, cause: cause, msg: "no OS keyring is supported on this platform (" +
+			runtime.GOOS + "); " + vaultHint}
+	case errors.Is(err, keyring.ErrSetDataTooBig):
+		return &storeError{kind: ErrUnavailable, cause: cause, msg: "the secret is too long for the OS keyring; " + vaultHint}
+	case strings.Contains(detail, "failed to unlock correct collection"):
+		// go-keyring's wording when the unlock prompt was dismissed or could not be shown.
+		return lockedError(cause)
+	}
+	return fmt.Errorf("the OS keyring could not %s: %w", op, cause)
+}
+
+// busConnectFailure recognises godbus's own connection-level failures, which are plain errors.
+func busConnectFailure(detail string) bool {
+	if !strings.HasPrefix(detail, "dbus: ") {
+		return false
+	}
+	for _, s := range []string{"address", "authentication", "transport", "connection closed"} {
+		if strings.Contains(detail, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func lockedError(cause error) error {
+	return &storeError{kind: ErrLocked, cause: cause, msg: "the OS keyring is locked and was not unlocked (the " +
+		"unlock prompt was dismissed or could not be shown); unlock it and try again, or " + vaultHint}
+}
+
+// goKeyring is the real OS keyring through go-keyring.
+type goKeyring struct{}
+
+func (goKeyring) Set(service, user, password string) error {
+	if err := checkSessionBus(); err != nil {
+		return err
+	}
+	return keyring.Set(service, user, password)
+}
+
+func (goKeyring) Get(service, user string) (string, error) {
+	if err := checkSessionBus(); err != nil {
+		return "", err
+	}
+	return keyring.Get(service, user)
+}
+
+func (goKeyring) Delete(service, user string) error {
+	if err := checkSessionBus(); err != nil {
+		return err
+	}
+	return keyring.Delete(service, user)
+}
+
+// noSessionBusError: there is no D-Bus session bus to look for a Secret Service on.
+type noSessionBusError struct{ reason string }
+
+func (e *noSessionBusError) Error() string { return e.reason }
