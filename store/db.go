@@ -1,0 +1,327 @@
+// Package store is patchbay's SQLite database: profiles, step progress,
+// step-run history, secret metadata, live-check results, the audit log and
+// pending two-phase secret operations.
+//
+// It never holds a secret. Secret values live in the OS keyring or the
+// encrypted vault (package store/secrets); this package keeps only metadata
+// such as the last four characters, dates and the verification status.
+//
+// Every exported method takes a context and runs as one transaction. The same
+// methods are available on *Tx, so a caller can combine several of them into
+// one atomic change with (*DB).Tx.
+//
+// Times are stored as UTC unix milliseconds and returned as UTC time.Time
+// values truncated to the millisecond. A zero time.Time means "none" (never
+// completed, never verified, no expiry) and is stored as NULL.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go, no cgo)
+)
+
+var (
+	// ErrNotFound: the profile, secret, pending operation… does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrInvalid: an argument was refused before anything was written.
+	ErrInvalid = errors.New("invalid argument")
+	// ErrSecretInValues: a step commit tried to store an answer under a key
+	// the caller declared secret. The error names the key, never the value.
+	ErrSecretInValues = errors.New("secret value refused")
+	// ErrPendingOpExists: a two-phase operation on the same secret is
+	// already in flight (or was left behind by a crash and awaits recovery).
+	ErrPendingOpExists = errors.New("a pending operation exists for this secret")
+	// ErrSchemaTooNew: the database was migrated by a newer patchbay.
+	ErrSchemaTooNew = errors.New("database schema is newer than this patchbay")
+)
+
+// DB is an open patchbay database.
+//
+// It uses a single connection: the workload is a wizard and a dashboard whose
+// queries are index lookups taking milliseconds, and one connection keeps
+// every in-process write serialized without SQLITE_BUSY and lets a Tx see its
+// own writes with no pool juggling. Other processes are handled by WAL mode,
+// BEGIN IMMEDIATE and a busy timeout.
+type DB struct {
+	ops
+	sql  *sql.DB
+	path string
+}
+
+// Tx is a transaction opened by (*DB).Tx. It offers the same data methods as
+// DB; they all join the transaction.
+type Tx struct {
+	ops
+}
+
+// dirMode and fileMode keep the state private to the user.
+const (
+	dirMode  fs.FileMode = 0o700
+	fileMode fs.FileMode = 0o600
+)
+
+// busyTimeout bounds how long a writer waits for another process's
+// transaction before SQLITE_BUSY surfaces.
+const busyTimeout = 10 * time.Second
+
+// DefaultPath is $XDG_STATE_HOME/patchbay/patchbay.db, or
+// ~/.local/state/patchbay/patchbay.db when XDG_STATE_HOME is unset or not
+// absolute (the XDG spec says to ignore relative values).
+func DefaultPath() (string, error) {
+	if dir := os.Getenv("XDG_STATE_HOME"); dir != "" && filepath.IsAbs(dir) {
+		return filepath.Join(dir, "patchbay", "patchbay.db"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("locate the state directory: %w", err)
+	}
+	return filepath.Join(home, ".local", "state", "patchbay", "patchbay.db"), nil
+}
+
+// Open opens (creating if needed) the database at path and brings its schema
+// up to date. A directory it creates gets mode 0700; a database file it
+// creates gets 0600, and so do the -wal and -shm files.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, fmt.Errorf("open database: %w: empty path", ErrInvalid)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if err := prepareFiles(abs); err != nil {
+		return nil, fmt.Errorf("open database %s: %w", abs, err)
+	}
+
+	sqlDB, err := sql.Open("sqlite", dsn(abs))
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", abs, err)
+	}
+	sqlDB.SetMaxOpenConns(1)
+	sqlDB.SetMaxIdleConns(1)
+	sqlDB.SetConnMaxLifetime(0)
+	sqlDB.SetConnMaxIdleTime(0)
+
+	db := &DB{sql: sqlDB, path: abs}
+	db.ops = ops{q: sqlDB, db: sqlDB, now: time.Now}
+	if err := migrate(ctx, sqlDB, db.now); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("open database %s: %w", abs, err)
+	}
+	// The connection now exists, so SQLite has created -wal and -shm; it
+	// copies the database file's mode, but a file created by an older
+	// version or by hand may not have it.
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if err := os.Chmod(abs+suffix, fileMode); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			sqlDB.Close()
+			return nil, fmt.Errorf("open database %s: %w", abs, err)
+		}
+	}
+	return db, nil
+}
+
+// dsn builds the modernc.org/sqlite data source name. The path goes through
+// a file: URI so that '?', '#' and '%' in directory names are escaped rather
+// than read as URI syntax.
+func dsn(abs string) string {
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}
+	if runtime.GOOS == "windows" {
+		// file:///C:/x — SQLite wants the drive after a leading slash.
+		u.Path = "/" + u.Path
+	}
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	return u.String() + "?" + q.Encode()
+}
+
+// prepareFiles creates the parent directory (0700) and the database file
+// (0600) when they are missing. Existing ones are left as they are: they may
+// be shared directories such as /tmp; CheckPermissions reports problems.
+func prepareFiles(abs string) error {
+	dir := filepath.Dir(abs)
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, dirMode); err != nil {
+			return err
+		}
+		// MkdirAll is subject to the umask; make sure the mode is exact.
+		if err := os.Chmod(dir, dirMode); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE|os.O_EXCL, fileMode)
+	switch {
+	case errors.Is(err, fs.ErrExist):
+		return nil
+	case err != nil:
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Chmod(abs, fileMode)
+}
+
+// Path is the absolute path of the database file.
+func (db *DB) Path() string { return db.path }
+
+// Close closes the database. It asks SQLite to refresh its query-planner
+// statistics first, which is cheap and keeps plans good as tables grow.
+func (db *DB) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_, _ = db.sql.ExecContext(ctx, "PRAGMA optimize") // best effort: an old plan is no failure
+	if err := db.sql.Close(); err != nil {
+		return fmt.Errorf("close database %s: %w", db.path, err)
+	}
+	return nil
+}
+
+// Tx runs fn in one write transaction: everything fn does through tx is
+// committed together, or rolled back if fn returns an error or panics.
+// fn must use tx, never db: the single connection is held by the
+// transaction, so a call on db from inside fn would wait forever.
+func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
+	return inTx(ctx, db.sql, false, func(t *sql.Tx) error {
+		return fn(&Tx{ops: ops{q: t, now: db.now}})
+	})
+}
+
+// inTx runs fn inside a transaction on sqlDB. A write transaction begins
+// IMMEDIATE (set in the DSN), so the write lock is taken up front and waits on
+// the busy timeout instead of failing on upgrade; a read-only one is a plain
+// deferred BEGIN, which in WAL mode never blocks writers.
+func inTx(ctx context.Context, sqlDB *sql.DB, readOnly bool, fn func(*sql.Tx) error) (err error) {
+	t, err := sqlDB.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = t.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = t.Rollback()
+		}
+	}()
+	if err = fn(t); err != nil {
+		return err
+	}
+	if err = t.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// SchemaVersion is the highest migration applied to the database.
+func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+	v, err := schemaVersion(ctx, db.sql)
+	if err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return v, nil
+}
+
+// IntegrityCheck runs SQLite's integrity check and a foreign-key check. It
+// returns "ok" when both pass, otherwise the problems found, one per line.
+func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {
+	var problems []string
+	rows, err := db.sql.QueryContext(ctx, "PRAGMA integrity_check")
+	if err != nil {
+		return "", fmt.Errorf("integrity check: %w", err)
+	}
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			rows.Close()
+			return "", fmt.Errorf("integrity check: %w", err)
+		}
+		if line != "ok" {
+			problems = append(problems, line)
+		}
+	}
+	if err := closeRows(rows); err != nil {
+		return "", fmt.Errorf("integrity check: %w", err)
+	}
+
+	rows, err = db.sql.QueryContext(ctx, "PRAGMA foreign_key_check")
+	if err != nil {
+		return "", fmt.Errorf("foreign key check: %w", err)
+	}
+	for rows.Next() {
+		var table, parent string
+		var rowid sql.NullInt64
+		var fkid int64
+		if err := rows.Scan(&table, &rowid, &parent, &fkid); err != nil {
+			rows.Close()
+			return "", fmt.Errorf("foreign key check: %w", err)
+		}
+		problems = append(problems, fmt.Sprintf("%s row %d refers to a missing %s row", table, rowid.Int64, parent))
+	}
+	if err := closeRows(rows); err != nil {
+		return "", fmt.Errorf("foreign key check: %w", err)
+	}
+
+	if len(problems) == 0 {
+		return "ok", nil
+	}
+	out := problems[0]
+	for _, p := range problems[1:] {
+		out += "\n" + p
+	}
+	return out, nil
+}
+
+// CheckPermissions lists, in plain words, every way the database directory,
+// file, or its -wal/-shm companions are open to other users (anything beyond
+// 0700 for the directory and 0600 for the files). Nil means all is private.
+// On Windows file modes do not express this, and it reports nothing.
+func (db *DB) CheckPermissions() []string {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	var problems []string
+	check := func(path string, want fs.FileMode, what string, mustExist bool) {
+		info, err := os.Stat(path)
+		if err != nil {
+			if mustExist || !errors.Is(err, fs.ErrNotExist) {
+				problems = append(problems, fmt.Sprintf("cannot inspect %s %s: %v", what, path, err))
+			}
+			return
+		}
+		if perm := info.Mode().Perm(); perm&^want != 0 {
+			problems = append(problems, fmt.Sprintf("%s %s has mode %04o, other users may access it; run: chmod %o %s",
+				what, path, perm, want, path))
+		}
+	}
+	check(filepath.Dir(db.path), dirMode, "directory", true)
+	check(db.path, fileMode, "database file", true)
+	check(db.path+"-wal", fileMode, "database file", false)
+	check(db.path+"-shm", fileMode, "database file", false)
+	return problems
+}
+
+// closeRows closes rows and reports an iteration error, if any.
+func closeRows(rows *sql.Rows) error {
+	err := rows.Err()
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Profile is one customer company's set of integrations.
+type Profile struct {
+	Name string
+	// SecretsBackend is the secrets store chosen for this profile ("" until
+	// one is chosen); the values are store/secrets' backend names.
+	SecretsBackend string
+	CreatedAt      time.Time
+}
+
+// EnsureProfile returns the profile, creating it first when it is missing.
+func (o ops) EnsureProfile(ctx context.Context, name string) (Profile, error) {
+	var p Profile
+	err := o.write(ctx, func(o ops) error {
+		if err := o.ensureProfile(ctx, name); err != nil {
+			return err
+		}
+		var err error
+		p, err = o.getProfile(ctx, name)
+		return err
+	})
+	return p, err
+}
+
+// GetProfile returns the profile, or ErrNotFound.
+func (o ops) GetProfile(ctx context.Context, name string) (Profile, error) {
+	return o.getProfile(ctx, name)
+}
+
+func (o ops) getProfile(ctx context.Context, name string) (Profile, error) {
+	var p Profile
+	var created sql.NullInt64
+	err := o.q.QueryRowContext(ctx,
+		"SELECT name, secrets_backend, created_at FROM profiles WHERE name = ?", name).
+		Scan(&p.Name, &p.SecretsBackend, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Profile{}, fmt.Errorf("profile %q: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return Profile{}, fmt.Errorf("read profile %q: %w", name, err)
+	}
+	p.CreatedAt = fromMillis(created)
+	return p, nil
+}
+
+// ListProfiles returns every profile, by name.
+func (o ops) ListProfiles(ctx context.Context) ([]Profile, error) {
+	rows, err := o.q.QueryContext(ctx, "SELECT name, secrets_backend, created_at FROM profiles ORDER BY name")
+	if err != nil {
+		return nil, fmt.Errorf("list profiles: %w", err)
+	}
+	var out []Profile
+	for rows.Next() {
+		var p Profile
+		var created sql.NullInt64
+		if err := rows.Scan(&p.Name, &p.SecretsBackend, &created); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list profiles: %w", err)
+		}
+		p.CreatedAt = fromMillis(created)
+		out = append(out, p)
+	}
+	if err := closeRows(rows); err != nil {
+		return nil, fmt.Errorf("list profiles: %w", err)
+	}
+	return out, nil
+}
+
+// SetSecretsBackend remembers the secrets store chosen for a profile,
+// creating the profile when it is missing.
+func (o ops) SetSecretsBackend(ctx context.Context, profile, backend string) error {
+	return o.write(ctx, func(o ops) error {
+		if err := o.ensureProfile(ctx, profile); err != nil {
+			return err
+		}
+		_, err := o.q.ExecContext(ctx, "UPDATE profiles SET secrets_backend = ? WHERE name = ?", backend, profile)
+		if err != nil {
+			return fmt.Errorf("set secrets backend of %q: %w", profile, err)
+		}
+		return nil
+	})
+}
