@@ -86,6 +86,10 @@ const (
 	CheckLeverKeyChartHop CheckKind = "lever.key.charthop"
 	// CheckLeverStage: the trigger stage exists in Lever.
 	CheckLeverStage CheckKind = "lever.stage"
+	// CheckLeverSignature is offline: a payload signed with the stored token
+	// by Lever's scheme (HMAC-SHA256 over token+triggeredAt) verifies. It needs
+	// no network, so it never ends in "unverified".
+	CheckLeverSignature CheckKind = "lever.signature"
 )
 
 // CopyItem is a value the admin pastes into another system. Exactly one of
@@ -116,9 +120,37 @@ type Step struct {
 	// HandsOn lists the secret keys this step hands to another system; rotating
 	// one of them marks this step needs_rerun.
 	HandsOn []string
+	// ExpiryMonthsField names the field of this step that holds the lifetime,
+	// in months, of the secrets it Creates ("" = no expiry patchbay knows of).
+	// Only Vetty keys expire on a schedule the admin picks; see SecretExpiry.
+	ExpiryMonthsField string
+	// DependsOn lists answers of earlier steps this step was built on: when
+	// one of them changes after this step is done, this step needs a re-run.
+	DependsOn []Dependency
 	// Validate checks the step's answers as a whole (cross-field rules),
-	// after every field passed its own validator. Nil when there are none.
-	Validate func(values map[string]string) (warnings []string, err error)
+	// after every field passed its own validator. prior holds the recorded
+	// non-secret answers of the integration's other steps (the options step
+	// reads the source of truth from it). Nil when there are no such rules.
+	Validate func(values map[string]string, prior Answers) (warnings []string, err error)
+	// Handoff, when set, words a ready-to-send message for someone outside
+	// patchbay (Chattr's account manager, Lever's team) from the answers.
+	Handoff func(values map[string]string, prior Answers) string
+}
+
+// Dependency says that a step relies on one answer of an earlier step.
+type Dependency struct {
+	Step   string // the earlier step's ID
+	Field  string // its field key
+	Reason string // shown when the dependent step is marked needs_rerun
+}
+
+// Answers holds the recorded non-secret answers of one integration:
+// step ID → field key → value. Secrets never appear in it.
+type Answers map[string]map[string]string
+
+// Get returns one recorded answer, "" when absent.
+func (a Answers) Get(stepID, key string) string {
+	return a[stepID][key]
 }
 
 // Integration is one documented connection between systems.
@@ -129,6 +161,9 @@ type Integration struct {
 	Summary string
 	Seed    string // the seed article it is built from
 	Steps   []Step
+	// Usage tells how the connection is used and operated once set up
+	// (turning it off, where to see results); shown after the last step.
+	Usage []string
 }
 
 // StepRecord is what the store remembers of one step.
@@ -151,6 +186,9 @@ type Field struct {
 	Source  OptionSource
 	// Optional fields may be left empty.
 	Optional bool
+	// RequireAll makes a multi-select a checklist: every option must be
+	// ticked (the ChartHop key's write permissions).
+	RequireAll bool
 	// Validate normalizes a value (trims pasted whitespace, canonical forms)
 	// or says, plainly and specifically, what is wrong with it. Warnings do
 	// not block (e.g. 0.0.0.0/0 lets any address use the key).
