@@ -117,17 +117,13 @@ func (o ops) CommitStep(ctx context.Context, c StepCommit) error {
 				return err
 			}
 		}
-		if len(c.MarkRerun) > 0 {
-			if err := o.markNeedsRerun(ctx, c.Profile, c.Integration, c.MarkRerun, c.RerunReason, c.FinishedAt); err != nil {
-				return err
-			}
-		}
 		for _, e := range c.Events {
 			if _, err := o.addEvent(ctx, e); err != nil {
 				return err
 			}
 		}
-		return nil
+		// After the commit's own events, so the log reads cause then effect.
+		return o.markNeedsRerun(ctx, c.Profile, c.Integration, c.MarkRerun, c.RerunReason, c.FinishedAt)
 	})
 	if err != nil {
 		return fmt.Errorf("commit step %s/%s: %w", c.Integration, c.StepID, err)
