@@ -151,7 +151,7 @@ func certnLever() Integration {
 			"Certn then tags the candidate \"CERTN - Pending\" (the article's wording; current Certn accounts use CERTN - Submitted, CERTN - Applicant Started, CERTN - In Progress, CERTN - Complete (Clear), CERTN - Complete (Review) and CERTN - ERROR (No Email)). As results come back, Certn adds a link to the PDF report to the candidate and updates the tag to the check's status.",
 			"All candidates are viewable on Certn. The default package can be updated or changed to another package in the Lever integration section of the team's settings on Certn's website.",
 			"To override the default package, tag the candidate with the name of another package from the Lever integration package list on Certn: that package runs instead.",
-			"Tip: a tag added to a posting is given to every candidate who applies to that posting, so posting-specific tags can pick a package per posting.",
+			"Tip: add a tag to a posting and every candidate who applies to that posting receives the tag, so posting-specific tags can pick a package per posting.",
 		},
 	}
 }
