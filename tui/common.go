@@ -1,0 +1,125 @@
+package tui
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// common is what every component shares: the terminal size, styles, keys,
+// the backend and the run's context. The root owns it and keeps it current;
+// components read it and never replace it.
+type common struct {
+	ctx     context.Context
+	width   int
+	height  int
+	styles  *Styles
+	keys    *KeyMap
+	backend Backend
+	profile string
+
+	// plain pins the no-colour styles even when the terminal reports its
+	// background colour.
+	plain bool
+	// animate drives spinners and the refresh timer; tests switch it off so
+	// the command harness never waits on a timer.
+	animate bool
+	now     func() time.Time
+
+	// The outside world, swapped in tests. Each is only called from a tea.Cmd.
+	clipboard func(string) error // native clipboard; nil when there is none
+	openURL   func(string) error
+
+	checkTimeout    time.Duration // bound on one live check
+	completeTimeout time.Duration // bound on the final write
+	loadTimeout     time.Duration // bound on reads (overview, inputs, options, secrets)
+	refreshEvery    time.Duration // home screen's background refresh
+}
+
+// component is one piece of a screen, in the manner of soft-serve's UI: it is
+// sized by its parent and reports the keys it answers to for the help bar.
+type component interface {
+	SetSize(width, height int)
+	ShortHelp() []key.Binding
+	FullHelp() [][]key.Binding
+}
+
+// fit clips every line of s to width cells and keeps at most height lines,
+// so a view can never push the screen wider or taller than the terminal.
+func fit(s string, width, height int) string {
+	if width <= 0 || height <= 0 {
+		return ""
+	}
+	lines := strings.Split(s, "\n")
+	if len(lines) > height {
+		lines = lines[:height]
+	}
+	for i, l := range lines {
+		if ansi.StringWidth(l) > width {
+			lines[i] = ansi.Truncate(l, width, "…")
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// truncate clips one line of plain or styled text to width cells.
+func truncate(s string, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	if ansi.StringWidth(s) <= width {
+		return s
+	}
+	return ansi.Truncate(s, width, "…")
+}
+
+// padRight pads s with spaces to width cells (clipping it when longer).
+func padRight(s string, width int) string {
+	s = truncate(s, width)
+	if w := ansi.StringWidth(s); w < width {
+		s += strings.Repeat(" ", width-w)
+	}
+	return s
+}
+
+// wrap word-wraps plain or styled text to width cells, breaking long words.
+func wrap(s string, width int) string {
+	if width <= 0 {
+		return s
+	}
+	return ansi.Wrap(s, width, "")
+}
+
+// age words how long ago t was, compactly: "now", "5m", "3h", "12d".
+func age(now, t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	d := now.Sub(t)
+	switch {
+	case d < 0:
+		return "now"
+	case d < time.Minute:
+		return "now"
+	case d < time.Hour:
+		return strconv.Itoa(int(d/time.Minute)) + "m"
+	case d < 48*time.Hour:
+		return strconv.Itoa(int(d/time.Hour)) + "h"
+	}
+	return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+}
+
+func ago(now, t time.Time) string {
+	a := age(now, t)
+	if a == "now" || a == "never" {
+		return a
+	}
+	return a + " ago"
+}
+
+// lipglossWidth is the width in cells of styled text.
+func lipglossWidth(s string) int { return ansi.StringWidth(s) }

@@ -1,0 +1,61 @@
+package tui
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap is every key the TUI answers to, with its help text. Screens match
+// against these bindings; no key string is compared anywhere else.
+type KeyMap struct {
+	// Global, handled by the root.
+	Quit      key.Binding // q: only where no text is being typed
+	ForceQuit key.Binding // ctrl+c: everywhere
+	Help      key.Binding
+
+	// Lists and panes.
+	Up       key.Binding
+	Down     key.Binding
+	NextPane key.Binding
+	PrevPane key.Binding
+	Open     key.Binding
+	Setup    key.Binding
+	Refresh  key.Binding
+
+	// The step screen.
+	Answer     key.Binding
+	OpenLink   key.Binding
+	Copy       key.Binding
+	CopyN      key.Binding
+	Back       key.Binding
+	Cancel     key.Binding
+	Retry      key.Binding
+	Edit       key.Binding
+	Unverified key.Binding
+	Continue   key.Binding
+}
+
+// DefaultKeyMap returns patchbay's keys.
+func DefaultKeyMap() *KeyMap {
+	return &KeyMap{
+		Quit:      key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		NextPane: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next pane")),
+		PrevPane: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous pane")),
+		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open step")),
+		Setup:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "set up (next step)")),
+		Refresh:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
+
+		Answer:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "answer")),
+		OpenLink:   key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open link")),
+		Copy:       key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy next")),
+		CopyN:      key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7", "8", "9"), key.WithHelp("1-9", "copy item")),
+		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Cancel:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Retry:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry check")),
+		Edit:       key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit answers")),
+		Unverified: key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "complete as unverified")),
+		Continue:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "continue")),
+	}
+}

@@ -1,0 +1,145 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/atotto/clipboard"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/cli/browser"
+)
+
+// Mode is what a run of the TUI is for.
+type Mode int
+
+const (
+	// ModeHome opens the home screen (`patchbay`).
+	ModeHome Mode = iota
+	// ModeSetup walks one integration from its first unfinished step (or
+	// StartStep) to its last (`patchbay setup INTEGRATION`).
+	ModeSetup
+	// ModeRunStep re-runs one step, then shows home (`patchbay run
+	// INTEGRATION/STEP`).
+	ModeRunStep
+)
+
+// Options configure a run of the TUI. Run and RunAccessible copy what they
+// need; the caller keeps ownership of In and Out.
+type Options struct {
+	Backend Backend
+	Profile string // shown in the header until the overview names it
+
+	Mode             Mode
+	StartIntegration string // ModeSetup, ModeRunStep
+	StartStep        string // ModeRunStep; optional for ModeSetup
+
+	In  io.Reader // nil: os.Stdin
+	Out io.Writer // nil: os.Stdout
+
+	// NoColor draws without colour (NO_COLOR is honoured as well).
+	NoColor bool
+
+	// Width and Height fix the terminal size (tests, or no terminal to ask).
+	Width, Height int
+
+	// CheckTimeout bounds one live check (default 20s).
+	CheckTimeout time.Duration
+}
+
+// Errors Run and RunAccessible return.
+var (
+	// ErrNoBackend: Options.Backend is nil.
+	ErrNoBackend = errors.New("tui: no backend")
+	// ErrInputEnded: the answers ran out before the step was finished
+	// (accessible mode reading from a pipe). Nothing was saved for that step.
+	ErrInputEnded = errors.New("input ended before the step was finished; nothing was saved for it")
+)
+
+const (
+	defaultCheckTimeout    = 20 * time.Second
+	defaultCompleteTimeout = 60 * time.Second
+	defaultLoadTimeout     = 15 * time.Second
+	defaultRefreshEvery    = 30 * time.Second
+)
+
+func noColorEnv() bool {
+	_, set := os.LookupEnv("NO_COLOR")
+	return set
+}
+
+// newCommon builds the shared state of one run from the options.
+func newCommon(ctx context.Context, opts Options, plain bool) *common {
+	c := &common{
+		ctx:             ctx,
+		width:           opts.Width,
+		height:          opts.Height,
+		keys:            DefaultKeyMap(),
+		backend:         opts.Backend,
+		profile:         opts.Profile,
+		plain:           plain,
+		animate:         true,
+		now:             time.Now,
+		openURL:         browser.OpenURL,
+		checkTimeout:    opts.CheckTimeout,
+		completeTimeout: defaultCompleteTimeout,
+		loadTimeout:     defaultLoadTimeout,
+		refreshEvery:    defaultRefreshEvery,
+	}
+	if c.checkTimeout <= 0 {
+		c.checkTimeout = defaultCheckTimeout
+	}
+	if plain {
+		c.styles = PlainStyles()
+	} else {
+		c.styles = NewStyles(true)
+	}
+	if !clipboard.Unsupported {
+		c.clipboard = clipboard.WriteAll
+	}
+	return c
+}
+
+// Run runs the full-screen TUI until the admin quits or ctx is cancelled.
+//
+// Quitting is always safe: the only write is Backend.Complete, which the
+// backend makes atomic. A quit asked for while Complete is in flight waits
+// for it to finish (a second ctrl+c leaves at once); a quit during a live
+// check cancels the check, which writes nothing.
+func Run(ctx context.Context, opts Options) error {
+	if opts.Backend == nil {
+		return ErrNoBackend
+	}
+	plain := opts.NoColor || noColorEnv()
+	c := newCommon(ctx, opts, plain)
+	// The browser helper writes to the terminal by default, which would
+	// scribble over the alternate screen.
+	browser.Stdout, browser.Stderr = io.Discard, io.Discard
+
+	root := newRootModel(c, opts.Mode, opts.StartIntegration, opts.StartStep)
+	popts := []tea.ProgramOption{tea.WithContext(ctx)}
+	if opts.In != nil {
+		popts = append(popts, tea.WithInput(opts.In))
+	}
+	if opts.Out != nil {
+		popts = append(popts, tea.WithOutput(opts.Out))
+	}
+	if opts.Width > 0 && opts.Height > 0 {
+		popts = append(popts, tea.WithWindowSize(opts.Width, opts.Height))
+	}
+	if plain {
+		popts = append(popts, tea.WithColorProfile(colorprofile.ASCII))
+	}
+	_, err := tea.NewProgram(root, popts...).Run()
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil:
+		return ctx.Err()
+	}
+	return fmt.Errorf("tui: %w", err)
+}
