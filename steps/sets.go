@@ -11,7 +11,7 @@ import (
 const StdinRef = "-"
 
 // literalSecretHelp explains why a secret on the command line is refused.
-const literalSecretHelp = "secrets are never taken from the command line, where other users and shell history can read them; use %[1]s=@- and pipe it, or %[1]s=@/path/to/file"
+const literalSecretHelp = "secrets are never taken from the command line, where other users and shell history can read them; use %[2]s=@- and pipe it, or %[2]s=@/path/to/file"
 
 // echoableKey matches what may be repeated back in an error about an
 // unknown key: field keys are lower-case words joined by underscores. A
@@ -72,7 +72,7 @@ func ParseSets(step Step, sets []string, readSecret func(ref string) ([]byte, er
 		ref, isRef := strings.CutPrefix(strings.TrimSpace(v), "@")
 		switch {
 		case !isRef:
-			errs = append(errs, fmt.Errorf("%w: %s: "+literalSecretHelp, ErrLiteralSecret, k))
+			errs = append(errs, fmt.Errorf("%[1]w: %[2]s: "+literalSecretHelp, ErrLiteralSecret, k))
 			continue
 		case ref == "":
 			errs = append(errs, fmt.Errorf("%w: %s=@ names no file; use %s=@- for standard input or %s=@/path/to/file", ErrMalformedSet, k, k, k))
