@@ -1,0 +1,267 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/patchbay/patchbay/clients/certn"
+	"github.com/patchbay/patchbay/clients/charthop"
+	"github.com/patchbay/patchbay/clients/lever"
+	"github.com/patchbay/patchbay/clients/vetty"
+	"github.com/patchbay/patchbay/store/secrets"
+	"github.com/spf13/cobra"
+)
+
+// DoctorOptions are what `patchbay doctor` needs.
+type DoctorOptions struct {
+	F       *Factory
+	Offline bool
+	Vendors []vendorEndpoint
+}
+
+type vendorEndpoint struct {
+	Name string
+	URL  string
+}
+
+func newDoctorCmd(f *Factory) *cobra.Command {
+	opts := &DoctorOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "doctor",
+		Short: "Check the secrets backend, the database and the vendors' reachability",
+		Long: `doctor checks that patchbay can work on this machine: the secrets backend answers
+(within its timeout, never hanging), the database is healthy and private, no
+interrupted secret write is left over, and the vendors' APIs can be reached
+(being offline is a warning, not a failure).
+
+It exits 1 when something must be fixed, and says what to do.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.Vendors = vendorEndpoints(f.getenv)
+			return doctorRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.Offline, "offline", false, "skip the vendor reachability checks")
+	return cmd
+}
+
+// finding is one line of the doctor's report.
+type finding struct {
+	level  level
+	topic  string
+	detail string
+	fix    string
+}
+
+type level int
+
+const (
+	levelOK level = iota
+	levelWarn
+	levelFail
+)
+
+func (l level) mark() string {
+	switch l {
+	case levelOK:
+		return "ok  "
+	case levelWarn:
+		return "warn"
+	default:
+		return "FAIL"
+	}
+}
+
+func doctorRun(ctx context.Context, opts *DoctorOptions) error {
+	f := opts.F
+	out := f.IO.Out
+	fmt.Fprintf(out, "patchbay doctor — profile %s\n\n", f.Globals.Profile)
+
+	var findings []finding
+	add := func(fs ...finding) {
+		for _, fd := range fs {
+			printFinding(out, fd)
+		}
+		findings = append(findings, fs...)
+	}
+
+	db, dbFindings := doctorDatabase(ctx, f)
+	add(dbFindings...)
+	if db != nil {
+		add(doctorSecrets(ctx, f)...)
+	}
+	if !opts.Offline {
+		add(doctorVendors(ctx, opts.Vendors)...)
+	}
+
+	failed := 0
+	for _, fd := range findings {
+		if fd.level == levelFail {
+			failed++
+		}
+	}
+	if failed > 0 {
+		fmt.Fprintf(out, "\n%d problem(s) need fixing.\n", failed)
+		return &silentExit{code: exitError}
+	}
+	fmt.Fprintln(out, "\nEverything patchbay needs is working.")
+	return nil
+}
+
+func printFinding(w io.Writer, fd finding) {
+	fmt.Fprintf(w, "%s  %-9s %s\n", fd.level.mark(), fd.topic, fd.detail)
+	if fd.fix != "" {
+		fmt.Fprintf(w, "      %-9s fix: %s\n", "", fd.fix)
+	}
+}
+
+func doctorDatabase(ctx context.Context, f *Factory) (db interface{ Path() string }, out []finding) {
+	path, err := f.DBPath()
+	if err != nil {
+		return nil, []finding{{levelFail, "database", err.Error(), "pass --db PATH or set XDG_STATE_HOME"}}
+	}
+	d, err := f.DB(ctx)
+	if err != nil {
+		return nil, []finding{{levelFail, "database", fmt.Sprintf("%s: %v", path, err), "check the path's permissions and free space, or pass --db PATH"}}
+	}
+	out = append(out, finding{levelOK, "database", path, ""})
+	if v, err := d.SchemaVersion(ctx); err != nil {
+		out = append(out, finding{levelFail, "schema", err.Error(), ""})
+	} else {
+		out = append(out, finding{levelOK, "schema", fmt.Sprintf("version %d", v), ""})
+	}
+	if res, err := d.IntegrityCheck(ctx); err != nil || res != "ok" {
+		detail := res
+		if err != nil {
+			detail = err.Error()
+		}
+		out = append(out, finding{levelFail, "integrity", detail, "restore the database from a backup, or move it aside and start again"})
+	} else {
+		out = append(out, finding{levelOK, "integrity", "ok", ""})
+	}
+	if problems := d.CheckPermissions(); len(problems) > 0 {
+		for _, p := range problems {
+			out = append(out, finding{levelFail, "perms", p, "chmod 700 the directory and 600 the database files"})
+		}
+	} else {
+		out = append(out, finding{levelOK, "perms", "private to you (directory 0700, files 0600)", ""})
+	}
+	return d, out
+}
+
+func doctorSecrets(ctx context.Context, f *Factory) []finding {
+	db, err := f.DB(ctx)
+	if err != nil {
+		return nil
+	}
+	backend, err := f.SecretsBackend(ctx, db)
+	if err != nil {
+		return []finding{{levelFail, "secrets", err.Error(), ""}}
+	}
+	st, err := f.openSecrets(backend, db.Path())
+	if err != nil {
+		return []finding{{levelFail, "secrets", err.Error(), ""}}
+	}
+	info := st.Backend()
+	name := info.Name
+	if info.Detail != "" {
+		name += " (" + info.Detail + ")"
+	}
+	start := time.Now()
+	err = secrets.Probe(ctx, st)
+	took := time.Since(start).Round(100 * time.Microsecond)
+	switch {
+	case err == nil:
+		return []finding{{levelOK, "secrets", fmt.Sprintf("%s answered in %s", name, took), ""}}
+	case errors.Is(err, secrets.ErrUnavailable):
+		return []finding{{levelFail, "secrets", fmt.Sprintf("%s: %v", name, err),
+			"on a machine without a keyring, use the encrypted vault: patchbay --secrets vault doctor (passphrase from a prompt or " + secrets.VaultPassphraseEnv + ")"}}
+	case errors.Is(err, secrets.ErrTimeout):
+		return []finding{{levelFail, "secrets", fmt.Sprintf("%s: %v", name, err),
+			"unlock your keyring and run doctor again, raise PATCHBAY_KEYRING_TIMEOUT, or use the vault: --secrets vault"}}
+	default:
+		return []finding{{levelFail, "secrets", fmt.Sprintf("%s: %v", name, err), ""}}
+	}
+}
+
+// doctorVendors dials every vendor API concurrently, each within 2 s.
+// Being offline is a warning: the wizard still works and completes checks
+// as unverified.
+func doctorVendors(ctx context.Context, vendors []vendorEndpoint) []finding {
+	out := make([]finding, len(vendors))
+	var wg sync.WaitGroup
+	for i, v := range vendors {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = dialVendor(ctx, v)
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func dialVendor(ctx context.Context, v vendorEndpoint) finding {
+	u, err := url.Parse(v.URL)
+	if err != nil || u.Host == "" {
+		return finding{levelFail, v.Name, fmt.Sprintf("bad API address %q", v.URL), "fix PATCHBAY_" + v.Name + "_URL"}
+	}
+	host := u.Host
+	if u.Port() == "" {
+		port := "443"
+		if u.Scheme == "http" {
+			port = "80"
+		}
+		host = net.JoinHostPort(u.Hostname(), port)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	start := time.Now()
+	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", host)
+	if err != nil {
+		return finding{levelWarn, v.Name, fmt.Sprintf("%s unreachable (%v); live checks will complete as unverified", u.Host, shortNetErr(err)), ""}
+	}
+	conn.Close()
+	return finding{levelOK, v.Name, fmt.Sprintf("%s reachable in %s", u.Host, time.Since(start).Round(time.Millisecond)), ""}
+}
+
+// shortNetErr keeps the cause of a dial error without the repeated address.
+func shortNetErr(err error) string {
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return "name not resolved"
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "timed out"
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Err != nil {
+		return opErr.Err.Error()
+	}
+	return err.Error()
+}
+
+// vendorEndpoints lists the vendor API addresses doctor dials, honouring the
+// PATCHBAY_<VENDOR>_URL overrides the clients use.
+func vendorEndpoints(getenv func(string) string) []vendorEndpoint {
+	pick := func(env, def string) string {
+		if v := getenv(env); v != "" {
+			return v
+		}
+		return def
+	}
+	leverURL, _ := lever.BaseURL("us")
+	certnURL, _ := certn.BaseURL("production")
+	return []vendorEndpoint{
+		{"LEVER", pick(lever.EnvURL, leverURL)},
+		{"CERTN", pick(certn.EnvURL, certnURL)},
+		{"VETTY", pick(vetty.EnvURL, vetty.DefaultBaseURL)},
+		{"CHARTHOP", pick(charthop.EnvURL, charthop.DefaultBaseURL)},
+	}
+}

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Exit codes, decided here and nowhere else.
+const (
+	exitOK          = 0
+	exitError       = 1 // something failed, or (status, doctor) something needs attention
+	exitUsage       = 2 // bad flags, arguments or answers
+	exitInterrupted = 130
+)
+
+// errUsage marks errors caused by how patchbay was called.
+var errUsage = errors.New("usage")
+
+// errNeedsTerminal is returned when answers are missing and no terminal is
+// attached to ask for them.
+var errNeedsTerminal = errors.New("needs a terminal")
+
+// usageError wraps a message so that it maps to exitUsage.
+func usageError(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{errUsage}, args...)...)
+}
+
+// silentExit carries an exit code for a command that already printed what
+// the admin needs to know (status exits 1 while anything needs attention).
+type silentExit struct{ code int }
+
+func (e *silentExit) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// exitCode maps an error to the process exit code and prints it once.
+func exitCode(err error, errOut io.Writer) int {
+	if err == nil {
+		return exitOK
+	}
+	var se *silentExit
+	if errors.As(err, &se) {
+		return se.code
+	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(errOut, "patchbay: interrupted; nothing was half-written")
+		return exitInterrupted
+	}
+	fmt.Fprintf(errOut, "patchbay: %s\n", message(err))
+	if errors.Is(err, errUsage) || errors.Is(err, errNeedsTerminal) {
+		return exitUsage
+	}
+	return exitError
+}
+
+// message strips the internal "usage: " marker from an error's text.
+func message(err error) string {
+	msg := err.Error()
+	const prefix = "usage: "
+	if errors.Is(err, errUsage) && len(msg) > len(prefix) && msg[:len(prefix)] == prefix {
+		return msg[len(prefix):]
+	}
+	return msg
+}
