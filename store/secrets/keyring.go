@@ -236,7 +236,7 @@ func mapKeyringError(op keyringOp, err error, secret string) error {
 				"Service could not be started (" + detail + "); " + vaultHint}
 		}
 	case errors.Is(err, keyring.ErrUnsupportedPlatform):
-		return &storeError{kind: ErrUnavailable, cause: cause, msg: "no OS keyring is supported on this platform (" +
+		return &storeError{kind: ErrUnavailable, cause: cause, msg: "no OS keyring is available: it is not supported on this platform (" +
 			runtime.GOOS + "); " + vaultHint}
 	case errors.Is(err, keyring.ErrSetDataTooBig):
 		return &storeError{kind: ErrUnavailable, cause: cause, msg: "the secret is too long for the OS keyring; " + vaultHint}
