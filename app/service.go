@@ -28,13 +28,6 @@ type Service struct {
 	Phase func(name string)
 }
 
-// ErrUnknownIntegration and ErrUnknownStep are returned for references
-// that are not in the catalog.
-var (
-	ErrUnknownIntegration = errors.New("unknown integration")
-	ErrUnknownStep        = errors.New("unknown step")
-)
-
 func (s *Service) now() time.Time {
 	if s.Now != nil {
 		return s.Now().UTC()
@@ -45,14 +38,14 @@ func (s *Service) now() time.Time {
 func lookup(integration, step string) (steps.Integration, steps.Step, error) {
 	in, ok := steps.Lookup(integration)
 	if !ok {
-		return steps.Integration{}, steps.Step{}, fmt.Errorf("%w %q", ErrUnknownIntegration, integration)
+		return steps.Integration{}, steps.Step{}, fmt.Errorf("%w %q", steps.ErrUnknownIntegration, integration)
 	}
 	if step == "" {
 		return in, steps.Step{}, nil
 	}
 	st, ok := in.Step(step)
 	if !ok {
-		return in, steps.Step{}, fmt.Errorf("%w %q in %s", ErrUnknownStep, step, integration)
+		return in, steps.Step{}, fmt.Errorf("%w %q in %s", steps.ErrUnknownStep, step, integration)
 	}
 	return in, st, nil
 }

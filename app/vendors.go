@@ -23,6 +23,10 @@ type Vendors struct {
 	Version string
 	Timeout time.Duration // per logical call; 0: the clients' default
 	OnCall  func(httpx.Call)
+	// URLs, when set, override every vendor's base URL (the demo and tests
+	// point them at the stand-ins); otherwise PATCHBAY_<VENDOR>_URL or the
+	// vendor's own address applies.
+	URLs *URLs
 
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
@@ -50,8 +54,16 @@ func (v *Vendors) options(l *rate.Limiter) httpx.Options {
 	return httpx.Options{Version: v.Version, Timeout: v.Timeout, OnCall: v.OnCall, Limiter: l}
 }
 
+// URLs are base URLs for the four vendor APIs.
+type URLs struct {
+	Lever, Certn, Vetty, ChartHop string
+}
+
 func (v *Vendors) lever(region, key string) (*lever.Client, error) {
 	base, err := lever.BaseURL(region)
+	if v.URLs != nil && v.URLs.Lever != "" {
+		base, err = v.URLs.Lever, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -60,6 +72,9 @@ func (v *Vendors) lever(region, key string) (*lever.Client, error) {
 
 func (v *Vendors) vetty(key string) (*vetty.Client, error) {
 	base, err := vetty.BaseURL()
+	if v.URLs != nil && v.URLs.Vetty != "" {
+		base, err = v.URLs.Vetty, nil
+	}
 	if err != nil {
 		return nil, err
 	}
