@@ -40,8 +40,8 @@ type osKeyring interface {
 // call runs in its own goroutine and the caller stops waiting after the timeout. The goroutine is then
 // abandoned until the OS call returns (possibly never: one parked goroutine per stuck call); its result is
 // dropped, so a timed-out call is reported as ErrTimeout and never later as success. Calls are serialised: the
-// next call waits (within its own timeout) until the abandoned one has really finished, so a late-completing
-// Set can never overwrite a newer value or race a later Delete.
+// next call, from any Keyring in the process, waits (within its own timeout) until the abandoned one has really
+// finished, so a late-completing Set can never overwrite a newer value or race a later Delete.
 type Keyring struct {
 	timeout time.Duration
 	api     osKeyring
@@ -52,9 +52,15 @@ type Keyring struct {
 
 var _ Store = (*Keyring)(nil)
 
+// osSlot serialises calls to the real OS keyring across every Keyring in the process: the keyring itself is
+// process-wide, so an abandoned call from one Keyring must hold back the others too.
+var osSlot = make(chan struct{}, 1)
+
 // NewKeyring returns the OS keyring store. It does not touch the keyring; use Probe to check it answers.
 func NewKeyring(opts Options) *Keyring {
-	return newKeyring(opts, goKeyring{})
+	k := newKeyring(opts, goKeyring{})
+	k.slot = osSlot
+	return k
 }
 
 func newKeyring(opts Options, api osKeyring) *Keyring {

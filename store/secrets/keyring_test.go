@@ -288,6 +288,13 @@ func TestKeyringTimedOutSetCannotOverwriteLaterSet(t *testing.T) {
 	}
 }
 
+// Every OS Keyring in the process queues on one slot: the OS keyring is process-wide.
+func TestKeyringsShareTheOSQueue(t *testing.T) {
+	if NewKeyring(Options{}).slot != NewKeyring(Options{Timeout: time.Second}).slot {
+		t.Fatal("two OS keyrings have separate queues; a late call from one could overwrite the other's write")
+	}
+}
+
 func TestKeyringContextCancel(t *testing.T) {
 	k := newKeyring(Options{Timeout: time.Minute}, stuckOS(t))
 	ctx, cancel := context.WithCancel(t.Context())
@@ -364,23 +371,43 @@ func TestKeyringErrorMapping(t *testing.T) {
 	}
 }
 
-// BenchmarkKeyringPrivate measures one Set+Get+Delete round trip against a real (private) gnome-keyring.
+// BenchmarkKeyringPrivate measures each operation against a real (private) gnome-keyring.
 func BenchmarkKeyringPrivate(b *testing.B) {
 	secretstest.PrivateKeyring(b)
 	k := NewKeyring(Options{})
 	ctx := context.Background()
 	a := Account("bench", "vetty-chattr", "api_key")
-	for b.Loop() {
-		if err := k.Set(ctx, a, "vk_bench"); err != nil {
-			b.Fatal(err)
+	b.Run("Set", func(b *testing.B) {
+		for b.Loop() {
+			if err := k.Set(ctx, a, "vk_bench"); err != nil {
+				b.Fatal(err)
+			}
 		}
-		if _, err := k.Get(ctx, a); err != nil {
-			b.Fatal(err)
+	})
+	b.Run("Get", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := k.Get(ctx, a); err != nil {
+				b.Fatal(err)
+			}
 		}
-		if err := k.Delete(ctx, a); err != nil {
-			b.Fatal(err)
+	})
+	b.Run("GetMissing", func(b *testing.B) {
+		for b.Loop() {
+			if err := Probe(ctx, k); err != nil {
+				b.Fatal(err)
+			}
 		}
-	}
+	})
+	b.Run("SetDelete", func(b *testing.B) {
+		for b.Loop() {
+			if err := k.Set(ctx, a, "vk_bench"); err != nil {
+				b.Fatal(err)
+			}
+			if err := k.Delete(ctx, a); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // BenchmarkKeyringUnavailable measures how fast a missing Secret Service is reported.

@@ -101,6 +101,19 @@ func (v *Vault) Backend() Info {
 // Path is the vault file.
 func (v *Vault) Path() string { return v.path }
 
+// Exists reports whether the vault file has been created, so that the command layer can ask for a new
+// passphrase twice (to confirm it) but for an existing one only once.
+func (v *Vault) Exists() (bool, error) {
+	_, err := os.Stat(v.path)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	}
+	return false, err
+}
+
 // Get returns the secret stored under account.
 func (v *Vault) Get(ctx context.Context, account string) (string, error) {
 	if err := checkCall(ctx, account); err != nil {

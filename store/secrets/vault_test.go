@@ -204,11 +204,14 @@ func TestVaultMissingFileIsEmpty(t *testing.T) {
 	if n := calls.Load(); n != 0 {
 		t.Fatalf("passphrase asked %d times before anything needed it", n)
 	}
-	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("reading created the vault file: %v", err)
+	if ok, err := v.Exists(); ok || err != nil {
+		t.Fatalf("reading created the vault file: Exists = %v, %v", ok, err)
 	}
 
 	mustSet(t, v, a, "vk")
+	if ok, err := v.Exists(); !ok || err != nil {
+		t.Fatalf("Set did not create the vault file: Exists = %v, %v", ok, err)
+	}
 	// The first passphrase became the vault's.
 	if got := mustGet(t, NewVault(path, fixedPassphrase("first one wins"), fastVault), a); got != "vk" {
 		t.Fatalf("Get = %q", got)
@@ -433,5 +436,38 @@ func assertOnlyVaultFiles(t *testing.T, path string) {
 	slices.Sort(want)
 	if !slices.Equal(names, want) {
 		t.Fatalf("directory holds %v, want only %v", names, want)
+	}
+}
+
+// BenchmarkVault shows the cost of the default scrypt work factor: every write encrypts anew, and a read that
+// finds the file changed decrypts it; unchanged files are read from the cache.
+func BenchmarkVault(b *testing.B) {
+	for _, wf := range []int{fastVault.WorkFactor, DefaultVaultWorkFactor} {
+		path := filepath.Join(b.TempDir(), "secrets.age")
+		v := NewVault(path, fixedPassphrase("p"), VaultOptions{WorkFactor: wf})
+		a := Account("bench", "vetty-chattr", "api_key")
+		ctx := context.Background()
+		b.Run(fmt.Sprintf("Set/workfactor=%d", wf), func(b *testing.B) {
+			for b.Loop() {
+				if err := v.Set(ctx, a, "vk"); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("GetFresh/workfactor=%d", wf), func(b *testing.B) {
+			for b.Loop() {
+				fresh := NewVault(path, fixedPassphrase("p"), VaultOptions{WorkFactor: wf})
+				if _, err := fresh.Get(ctx, a); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("GetCached/workfactor=%d", wf), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := v.Get(ctx, a); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
