@@ -27,7 +27,8 @@ import (
 	"runtime"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go, no cgo)
+	"modernc.org/sqlite" // registers the "sqlite" driver (pure Go, no cgo)
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 var (
@@ -114,7 +115,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 
 	db := &DB{sql: sqlDB, path: abs}
 	db.ops = ops{q: sqlDB, db: sqlDB, now: time.Now}
-	if err := migrate(ctx, sqlDB, db.now); err != nil {
+	if err := retryBusy(ctx, func() error { return migrate(ctx, sqlDB, db.now) }); err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("open database %s: %w", abs, err)
 	}
@@ -128,6 +129,42 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		}
 	}
 	return db, nil
+}
+
+// retryBusy runs the first connection and the migrations again while they
+// fail with SQLITE_BUSY, up to the busy timeout. It is needed once per fresh
+// database: switching it to WAL takes an exclusive lock without consulting the
+// busy handler, so a process that opens the file at the same moment as another
+// can be refused immediately. After that every write begins IMMEDIATE and
+// waits on the busy timeout inside SQLite.
+func retryBusy(ctx context.Context, fn func() error) error {
+	deadline := time.Now().Add(busyTimeout)
+	for attempt := 1; ; attempt++ {
+		err := fn()
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return err
+		}
+		pause := min(time.Duration(attempt)*5*time.Millisecond, 100*time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(pause):
+		}
+	}
+}
+
+// isBusy reports whether err is SQLite's "database is locked" in any of its
+// extended forms.
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return true
+	}
+	return false
 }
 
 // dsn builds the modernc.org/sqlite data source name. The path goes through
@@ -197,17 +234,17 @@ func (db *DB) Close() error {
 // fn must use tx, never db: the single connection is held by the
 // transaction, so a call on db from inside fn would wait forever.
 func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
-	return inTx(ctx, db.sql, false, func(t *sql.Tx) error {
+	return inTx(ctx, db.sql, func(t *sql.Tx) error {
 		return fn(&Tx{ops: ops{q: t, now: db.now}})
 	})
 }
 
-// inTx runs fn inside a transaction on sqlDB. A write transaction begins
-// IMMEDIATE (set in the DSN), so the write lock is taken up front and waits on
-// the busy timeout instead of failing on upgrade; a read-only one is a plain
-// deferred BEGIN, which in WAL mode never blocks writers.
-func inTx(ctx context.Context, sqlDB *sql.DB, readOnly bool, fn func(*sql.Tx) error) (err error) {
-	t, err := sqlDB.BeginTx(ctx, &sql.TxOptions{ReadOnly: readOnly})
+// inTx runs fn inside a write transaction on sqlDB. It begins IMMEDIATE (set
+// in the DSN), so the write lock is taken up front and waits on the busy
+// timeout, instead of a read lock failing to upgrade with SQLITE_BUSY. Reads
+// need no transaction: each is one statement, and WAL gives it a snapshot.
+func inTx(ctx context.Context, sqlDB *sql.DB, fn func(*sql.Tx) error) (err error) {
+	t, err := sqlDB.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}

@@ -105,8 +105,8 @@ func (f EventFilter) where() (string, []any) {
 	return clause, args
 }
 
-// Events returns the matching audit events, newest first.
-func (o ops) Events(ctx context.Context, f EventFilter) ([]Event, error) {
+// query is the SELECT behind Events.
+func (f EventFilter) query() (string, []any) {
 	where, args := f.where()
 	query := "SELECT id, at, profile, integration, step, kind, summary, detail_json FROM events" +
 		where + " ORDER BY id DESC"
@@ -114,6 +114,18 @@ func (o ops) Events(ctx context.Context, f EventFilter) ([]Event, error) {
 		query += " LIMIT ?"
 		args = append(args, f.Limit)
 	}
+	return query, args
+}
+
+// countQuery is the SELECT behind CountEvents.
+func (f EventFilter) countQuery() (string, []any) {
+	where, args := f.where()
+	return "SELECT count(*) FROM events" + where, args
+}
+
+// Events returns the matching audit events, newest first.
+func (o ops) Events(ctx context.Context, f EventFilter) ([]Event, error) {
+	query, args := f.query()
 	rows, err := o.q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read events: %w", err)
@@ -143,9 +155,9 @@ func (o ops) Events(ctx context.Context, f EventFilter) ([]Event, error) {
 
 // CountEvents counts the matching audit events; Limit is ignored.
 func (o ops) CountEvents(ctx context.Context, f EventFilter) (int, error) {
-	where, args := f.where()
+	query, args := f.countQuery()
 	var n int
-	if err := o.q.QueryRowContext(ctx, "SELECT count(*) FROM events"+where, args...).Scan(&n); err != nil {
+	if err := o.q.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count events: %w", err)
 	}
 	return n, nil

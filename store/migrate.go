@@ -86,7 +86,7 @@ func migrate(ctx context.Context, sqlDB *sql.DB, now func() time.Time) error {
 		if m.version <= current {
 			continue
 		}
-		err := inTx(ctx, sqlDB, false, func(t *sql.Tx) error {
+		err := inTx(ctx, sqlDB, func(t *sql.Tx) error {
 			if _, err := t.ExecContext(ctx, createMigrationsTable); err != nil {
 				return err
 			}

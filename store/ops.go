@@ -30,17 +30,7 @@ func (o ops) write(ctx context.Context, fn func(ops) error) error {
 	if o.db == nil {
 		return fn(o)
 	}
-	return inTx(ctx, o.db, false, func(t *sql.Tx) error {
-		return fn(ops{q: t, now: o.now})
-	})
-}
-
-// read runs fn in one consistent snapshot when it needs several queries.
-func (o ops) read(ctx context.Context, fn func(ops) error) error {
-	if o.db == nil {
-		return fn(o)
-	}
-	return inTx(ctx, o.db, true, func(t *sql.Tx) error {
+	return inTx(ctx, o.db, func(t *sql.Tx) error {
 		return fn(ops{q: t, now: o.now})
 	})
 }

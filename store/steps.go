@@ -339,7 +339,7 @@ func (o ops) markNeedsRerun(ctx context.Context, profile, integration string, st
 }
 
 // ResetSteps forgets the progress of the given steps, or of every step of
-// the integration when steps is nil. Secret metadata is kept: the secrets are
+// the integration when steps is nil (an empty, non-nil list resets nothing). Secret metadata is kept: the secrets are
 // still in their store, and removing them is a separate, explicit act. An
 // event is recorded when anything was forgotten.
 func (o ops) ResetSteps(ctx context.Context, profile, integration string, steps []string) error {
