@@ -21,21 +21,20 @@ import (
 func TestKeyringContract(t *testing.T) {
 	secretstest.PrivateKeyring(t)
 	testContract(t, func(*testing.T) Store { return NewKeyring(Options{}) })
-}
 
-// TestKeyringEntryShape pins what other tools see in the keyring: service "patchbay", user = the account.
-func TestKeyringEntryShape(t *testing.T) {
-	secretstest.PrivateKeyring(t)
-	k := NewKeyring(Options{})
-	a := Account("shape", "vetty-chattr", "api_key")
-	mustSet(t, k, a, "vk_shape")
-	got, err := keyring.Get(Service, a)
-	if err != nil || got != "vk_shape" {
-		t.Fatalf("go-keyring Get(%q, %q) = %q, %v; want the secret", Service, a, got, err)
-	}
-	if err := k.Delete(t.Context(), a); err != nil {
-		t.Fatalf("Delete: %v", err)
-	}
+	// What other tools see in the keyring: service "patchbay", user = the account.
+	t.Run("entry shape", func(t *testing.T) {
+		k := NewKeyring(Options{})
+		a := Account("shape", "vetty-chattr", "api_key")
+		mustSet(t, k, a, "vk_shape")
+		got, err := keyring.Get(Service, a)
+		if err != nil || got != "vk_shape" {
+			t.Fatalf("go-keyring Get(%q, %q) = %q, %v; want the secret", Service, a, got, err)
+		}
+		if err := k.Delete(t.Context(), a); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+	})
 }
 
 func TestKeyringBackend(t *testing.T) {
