@@ -121,9 +121,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	// The connection now exists, so SQLite has created -wal and -shm; it
 	// copies the database file's mode, but a file created by an older
-	// version or by hand may not have it.
+	// version or by hand may not have it. One owned by another user cannot
+	// be changed here: CheckPermissions reports it.
 	for _, suffix := range []string{"-wal", "-shm"} {
-		if err := os.Chmod(abs+suffix, fileMode); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		err := os.Chmod(abs+suffix, fileMode)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, fs.ErrPermission) {
 			sqlDB.Close()
 			return nil, fmt.Errorf("open database %s: %w", abs, err)
 		}
