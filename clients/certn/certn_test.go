@@ -3,6 +3,9 @@ package certn_test
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/patchbay/patchbay/clients/certn"
@@ -113,5 +116,27 @@ func TestDefaultLimiter(t *testing.T) {
 	_, c := setup(t, standin.Options{}, "certn-key")
 	if l := c.API().Limiter(); l.Limit() != 4 || l.Burst() != 4 {
 		t.Fatalf("limiter = %v/s burst %d", l.Limit(), l.Burst())
+	}
+}
+
+// The cases envelope is inferred; a different shape must not fail the key check.
+func TestVerifyIgnoresShape(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Api-Key certn-key" || r.URL.Path != "/api/public/cases/" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		io.WriteString(w, `[{"uuid":"x"}]`)
+	}))
+	defer srv.Close()
+	c, err := certn.New(nil, srv.URL, "certn-key", httpx.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Verify(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Cases(context.Background(), 0); !errors.Is(err, httpx.ErrMalformed) {
+		t.Fatalf("Cases on an unknown shape = %v, want ErrMalformed", err)
 	}
 }

@@ -93,7 +93,8 @@ func (c *Client) API() *httpx.Client { return c.api }
 // Org is the org slug the client was built for.
 func (c *Client) Org() string { return c.org }
 
-func (c *Client) jobPath() string { return "/v1/org/" + url.PathEscape(c.org) + "/job/data" }
+// jobPath needs no escaping: New only accepts slugs of URL-safe characters.
+func (c *Client) jobPath() string { return "/v1/org/" + c.org + "/job/data" }
 
 // Job is one row of job data: the requested fields, keyed by field name.
 type Job struct {
@@ -134,9 +135,12 @@ type jobPage struct {
 // Verify checks token and org with the smallest documented read:
 // GET /v1/org/{org}/job/data?fields=title&limit=1. A 404 means the org slug
 // is wrong and comes back as ErrUnknownOrg.
+//
+// Any JSON answer counts as success: the envelope is inferred, and a wrong
+// guess about it must not make a valid token look broken.
 func (c *Client) Verify(ctx context.Context) error {
-	var page jobPage
-	err := c.api.Get(ctx, c.jobPath(), url.Values{"fields": {"title"}, "limit": {"1"}}, &page)
+	var raw json.RawMessage
+	err := c.api.Get(ctx, c.jobPath(), url.Values{"fields": {"title"}, "limit": {"1"}}, &raw)
 	return c.explain(err)
 }
 

@@ -265,22 +265,25 @@ func (c *Client) Get(ctx context.Context, path string, query url.Values, out any
 }
 
 // GetURL follows an absolute link the vendor handed out (a "next" page URL).
-// The link must point under the client's base URL, so the credential is
-// never sent elsewhere.
+// The link must point under the client's base URL (same host, path below the
+// base path), so the credential is never sent elsewhere. The base URL's
+// scheme is used whatever the link says: servers behind TLS-terminating
+// proxies often hand out http:// links, and we never downgrade.
 func (c *Client) GetURL(ctx context.Context, link string, out any) error {
 	u, err := url.Parse(link)
 	if err != nil {
 		return fmt.Errorf("%s: %w: bad link: %v", c.vendor, ErrMalformed, err)
 	}
-	if u.Scheme != c.base.Scheme || u.Host != c.base.Host || !strings.HasPrefix(u.Path, c.base.Path+"/") {
+	if u.Host != c.base.Host || !strings.HasPrefix(u.Path, c.base.Path+"/") {
 		return fmt.Errorf("%s: %w: link points outside %s", c.vendor, ErrMalformed, c.base.Redacted())
 	}
 	return c.Do(ctx, http.MethodGet, strings.TrimPrefix(u.Path, c.base.Path), u.Query(), nil, out)
 }
 
 // Do sends method path?query with in (JSON-encoded, when non-nil) and decodes
-// a 2xx answer into out (when non-nil). path is relative to the base URL and
-// starts with "/". Errors wrap the sentinels and types in errors.go.
+// a 2xx answer into out (when non-nil). path is relative to the base URL,
+// starts with "/" and is not yet escaped. Errors wrap the sentinels and types
+// in errors.go, prefixed with vendor, method and path.
 func (c *Client) Do(ctx context.Context, method, path string, query url.Values, in, out any) error {
 	if !strings.HasPrefix(path, "/") {
 		return fmt.Errorf("%s: path %q must start with /", c.vendor, path)

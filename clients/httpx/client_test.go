@@ -576,3 +576,31 @@ func TestNewValidates(t *testing.T) {
 		t.Fatalf("BaseURL = %v, %v", c, err)
 	}
 }
+
+func TestGetURLNeverDowngrades(t *testing.T) {
+	var path, scheme string
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		path = r.URL.RequestURI()
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		io.WriteString(w, `{}`)
+	}))
+	defer srv.Close()
+	c, err := New(srv.Client(), Config{Vendor: "test", BaseURL: srv.URL + "/api", Auth: Bearer(secret)}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	host := strings.TrimPrefix(srv.URL, "https://")
+	if err := c.GetURL(context.Background(), "http://"+host+"/api/cases/?limit=3&offset=3", nil); err != nil {
+		t.Fatal(err)
+	}
+	if scheme != "https" || path != "/api/cases/?limit=3&offset=3" {
+		t.Fatalf("followed to %s %s", scheme, path)
+	}
+	for _, bad := range []string{"https://" + host + "/other/x", "https://" + host + "/apix", "::"} {
+		if err := c.GetURL(context.Background(), bad, nil); !errors.Is(err, ErrMalformed) {
+			t.Errorf("GetURL(%q) = %v, want ErrMalformed", bad, err)
+		}
+	}
+}

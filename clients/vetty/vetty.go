@@ -141,6 +141,7 @@ func (c *Client) Verify(ctx context.Context) error {
 func (c *Client) Packages(ctx context.Context) ([]Package, error) {
 	size := c.api.PageSize(DefaultPageSize)
 	var all []Package
+	seen := map[string]bool{}
 	for page := 0; page < 1000; page++ {
 		var raw json.RawMessage
 		q := url.Values{"page": {strconv.Itoa(page)}, "size": {strconv.Itoa(size)}}
@@ -158,6 +159,17 @@ func (c *Client) Packages(ctx context.Context) ([]Package, error) {
 		var p springPage
 		if err := json.Unmarshal(body, &p); err != nil || p.Content == nil {
 			return nil, fmt.Errorf("%s GET /packages: %w: neither a list nor a page of packages", Vendor, httpx.ErrMalformed)
+		}
+		fresh := false
+		for _, pk := range p.Content {
+			if !seen[pk.ID] {
+				fresh = true
+			}
+			seen[pk.ID] = true
+		}
+		if len(p.Content) > 0 && !fresh {
+			// A server that ignores page= would otherwise loop us.
+			return nil, fmt.Errorf("%s GET /packages: %w: page %d repeats earlier packages", Vendor, httpx.ErrMalformed, page)
 		}
 		all = append(all, p.Content...)
 		// No "last" at all, or an empty page, ends the listing too: better

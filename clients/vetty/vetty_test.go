@@ -99,6 +99,7 @@ func TestPackageShapes(t *testing.T) {
 		{"bare array, string ids", `[{"id":"pkg_basic","name":"Basic"},{"id":"pkg_std","name":"Standard"}]`, "pkg_basic,pkg_std", nil},
 		{"page without last", `{"content":[{"id":7,"name":"Basic"}]}`, "7", nil},
 		{"neither", `{"items":[]}`, "", httpx.ErrMalformed},
+		{"server ignores page=", `{"content":[{"id":7,"name":"Basic"}],"last":false}`, "", httpx.ErrMalformed},
 		{"not JSON", `<html>`, "", httpx.ErrMalformed},
 	}
 	for _, tt := range tests {
