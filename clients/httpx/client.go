@@ -457,7 +457,7 @@ func (c *Client) transportError(ctx context.Context, err error) error {
 
 func (c *Client) ctxError(ctx context.Context, err error) error {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fmt.Errorf("%w: ran out of time while waiting to retry", ErrUnreachable)
+		return fmt.Errorf("%w: ran out of time while waiting to send", ErrUnreachable)
 	}
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("request cancelled: %w", context.Canceled)
