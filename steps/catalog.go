@@ -166,7 +166,7 @@ func (s Step) SecretExpiry(values map[string]string, created time.Time) (expires
 func (s Step) ValidateAnswers(values map[string]string, prior Answers) (normalized map[string]string, warnings []string, err error) {
 	normalized = map[string]string{}
 	var errs, missing []error
-	for k := range values {
+	for _, k := range slices.Sorted(maps.Keys(values)) {
 		if f, ok := s.Field(k); !ok {
 			errs = append(errs, fmt.Errorf("%w: %q is not a field of %s; valid: %s", ErrUnknownField, k, s.ID, strings.Join(s.FieldKeys(), ", ")))
 		} else if f.IsSecret() {

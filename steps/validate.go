@@ -430,9 +430,35 @@ func FormatCertnPackages(pkgs []CertnPackage) string {
 	return strings.Join(parts, ";")
 }
 
-// certnStatusTagPrefix starts every tag Certn writes to report a check's
-// status; a package named like it would be confused with a status.
-const certnStatusTagPrefix = "CERTN - "
+// CertnStatusTagPrefix starts every tag Certn writes on a Lever candidate
+// to report a check's status ("CERTN - Pending", "CERTN - Complete
+// (Clear)"…); a package named like it would be read as a status.
+const CertnStatusTagPrefix = "CERTN - "
+
+// IsCertnStatusTag reports whether a Lever tag is one of Certn's status
+// tags. Any tag with the prefix counts: the article and Certn's current
+// documentation name different statuses.
+func IsCertnStatusTag(tag string) bool {
+	return strings.HasPrefix(strings.ToUpper(tag), CertnStatusTagPrefix)
+}
+
+// PackageTagCollisions warns about Certn packages whose names are already
+// Lever tags (from Lever's /tags): since a package name on a candidate
+// overrides the default package, candidates carrying that tag for another
+// reason would get the package. Lever tags are case-sensitive, but a
+// person reading them is not, so case-only matches are reported too.
+func PackageTagCollisions(pkgs []CertnPackage, leverTags []string) []string {
+	var warnings []string
+	for _, p := range pkgs {
+		for _, tag := range leverTags {
+			if strings.EqualFold(strings.TrimSpace(tag), p.Name) {
+				warnings = append(warnings, fmt.Sprintf("package %q is already a Lever tag (%q): candidates tagged with it would get this package instead of the default", p.Name, tag))
+				break
+			}
+		}
+	}
+	return warnings
+}
 
 // ValidateCertnPackages is the field validator for certn-packages/packages.
 func ValidateCertnPackages(v string) (string, []string, error) {
@@ -442,8 +468,8 @@ func ValidateCertnPackages(v string) (string, []string, error) {
 	}
 	var warnings []string
 	for _, p := range pkgs {
-		if strings.HasPrefix(strings.ToUpper(p.Name), certnStatusTagPrefix) {
-			warnings = append(warnings, fmt.Sprintf("package %q starts like Certn's status tags (%q…); as a Lever tag it would be read as a status", p.Name, certnStatusTagPrefix))
+		if IsCertnStatusTag(p.Name) {
+			warnings = append(warnings, fmt.Sprintf("package %q starts like Certn's status tags (%q…); as a Lever tag it would be read as a status", p.Name, CertnStatusTagPrefix))
 		}
 	}
 	return FormatCertnPackages(pkgs), warnings, nil

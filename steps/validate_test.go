@@ -263,3 +263,25 @@ func TestFieldCheck(t *testing.T) {
 		t.Error("text with a line break passed")
 	}
 }
+
+func TestCertnTags(t *testing.T) {
+	for tag, want := range map[string]bool{
+		"CERTN - Pending": true, "CERTN - Complete (Clear)": true, "certn - error (no email)": true,
+		"CERTN": false, "Standard": false, "": false,
+	} {
+		if IsCertnStatusTag(tag) != want {
+			t.Errorf("IsCertnStatusTag(%q) = %v", tag, !want)
+		}
+	}
+	pkgs, err := ParseCertnPackages("Standard:Criminal;Driver:MVR;Rush:ID")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := PackageTagCollisions(pkgs, []string{"referral", "driver", "Rush", "CERTN - Pending"})
+	if len(w) != 2 || !strings.Contains(w[0], `"Driver" is already a Lever tag ("driver")`) || !strings.Contains(w[1], `"Rush"`) {
+		t.Errorf("collisions = %q", w)
+	}
+	if w := PackageTagCollisions(pkgs, nil); len(w) != 0 {
+		t.Errorf("no tags, collisions %q", w)
+	}
+}
