@@ -34,14 +34,14 @@ type Progress struct {
 	Unverified []string
 }
 
-// EvaluateProgress computes an integration's progress from its step records (by
+// Evaluate computes an integration's progress from its step records (by
 // step ID; records of steps no longer in the catalog are ignored) and the
 // caller's attention flags: things only the caller can know, such as an
 // expired secret or a failed live check, each worded for the admin. Any
 // needs_rerun step or any flag makes the state needs_attention, which wins
 // over every other state; otherwise all done is complete, none is
 // not_started, and anything between is in_progress.
-func EvaluateProgress(in Integration, records map[string]StepRecord, attention []string) Progress {
+func Evaluate(in Integration, records map[string]StepRecord, attention []string) Progress {
 	p := Progress{Integration: in.ID, Total: len(in.Steps)}
 	for _, s := range in.Steps {
 		r, ok := records[s.ID]

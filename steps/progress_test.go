@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-func TestEvaluateProgress(t *testing.T) {
+func TestEvaluate(t *testing.T) {
 	in := mustLookup(t, "certn-lever") // 6 steps
 	at := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 	done := func(p Proof) StepRecord { return StepRecord{Status: StatusDone, Proof: p, CompletedAt: at} }
@@ -66,7 +66,7 @@ func TestEvaluateProgress(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := EvaluateProgress(in, tt.records, tt.attention)
+			p := Evaluate(in, tt.records, tt.attention)
 			if p.Integration != "certn-lever" || p.Total != 6 || len(p.Steps) != 6 {
 				t.Fatalf("integration %q total %d steps %d", p.Integration, p.Total, len(p.Steps))
 			}
