@@ -86,12 +86,44 @@ func padRight(s string, width int) string {
 	return s
 }
 
-// wrap word-wraps plain or styled text to width cells, breaking long words.
+// wrap word-wraps plain or styled text to width cells at spaces only, so a
+// URL or a hyphenated name stays whole when it fits on a line; a word wider
+// than the line is cut.
 func wrap(s string, width int) string {
 	if width <= 0 {
 		return s
 	}
-	return ansi.Wrap(s, width, "")
+	var b strings.Builder
+	for i, para := range strings.Split(s, "\n") {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		lineW := 0
+		for j, word := range strings.Split(para, " ") {
+			ww := ansi.StringWidth(word)
+			switch {
+			case j == 0:
+			case lineW+1+ww <= width:
+				b.WriteByte(' ')
+				lineW++
+			default:
+				b.WriteByte('\n')
+				lineW = 0
+			}
+			if ww > width-lineW {
+				cut := ansi.Hardwrap(word, width, false)
+				if lineW > 0 {
+					b.WriteByte('\n')
+				}
+				b.WriteString(cut)
+				lineW = ansi.StringWidth(cut[strings.LastIndexByte(cut, '\n')+1:])
+				continue
+			}
+			b.WriteString(word)
+			lineW += ww
+		}
+	}
+	return b.String()
 }
 
 // age words how long ago t was, compactly: "now", "5m", "3h", "12d".

@@ -111,10 +111,12 @@ func newFormValues(sp formSpec) []*formValue {
 			}
 		case steps.KindToggle:
 			switch {
-			case hasPrior || f.Default != "":
-				v.on, _ = parseBool(prior)
-			case sp.rules != nil:
+			case !hasPrior && sp.rules != nil && sp.rules.source != "":
+				// First run of the options step: start from what the table
+				// asks for with the chosen flow.
 				v.on = steps.RecommendedOptions(sp.rules.source)[f.Key]
+			default:
+				v.on, _ = parseBool(prior)
 			}
 		case steps.KindConfirm:
 			// An attestation is given afresh each run, never pre-filled.
@@ -185,6 +187,8 @@ func buildForm(sp formSpec, vals []*formValue) *huh.Form {
 	km.MultiSelect.Filter.SetEnabled(false)
 	form := huh.NewForm(huh.NewGroup(fields...)).
 		WithShowHelp(false).
+		// Errors go on the screen's own footer line, which is always visible.
+		WithShowErrors(false).
 		WithTheme(sp.theme).
 		WithKeyMap(km)
 	if sp.width > 0 {
@@ -241,13 +245,13 @@ func huhField(sp formSpec, v *formValue, all []*formValue) huh.Field {
 			Affirmative("On").Negative("Off").Value(&v.on)
 		if sp.rules != nil {
 			rules := sp.rules
+			// The rules span several toggles, so they are not a field
+			// validator (Huh would leave a stale error on a field the admin
+			// already left): each toggle's description and the screen's
+			// footer say live what is allowed, and the step's own Validate
+			// refuses a broken set on submit.
 			c.DescriptionFunc(func() string { return rules.describe(f, all) }, ruleBindings(all)).
-				Validate(func(on bool) error {
-					if err := v.checkValue(strconv.FormatBool(on)); err != nil {
-						return err
-					}
-					return rules.allowed(f.Key, all)
-				})
+				Validate(func(on bool) error { return v.checkValue(strconv.FormatBool(on)) })
 			return c
 		}
 		return c.Description(desc).
@@ -388,17 +392,6 @@ func (r *optionRules) describe(f steps.Field, all []*formValue) string {
 		return strings.Join(parts, " ")
 	}
 	return f.Help
-}
-
-// allowed refuses to leave a toggle on when the table rules it out.
-func (r *optionRules) allowed(key string, all []*formValue) error {
-	ev := r.eval(all)
-	for _, t := range ev.Toggles {
-		if t.Key == key && t.On && !t.Available {
-			return errors.New(upperFirst(t.Reason))
-		}
-	}
-	return nil
 }
 
 // summary is the live one-line verdict under the form.

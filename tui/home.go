@@ -181,14 +181,18 @@ func clamp(v, lo, hi int) int { return max(lo, min(v, hi)) }
 
 func (m *homeModel) ShortHelp() []key.Binding {
 	k := m.c.keys
-	return []key.Binding{k.Up, k.Down, k.NextPane, k.Open, k.Setup, k.Refresh}
+	return []key.Binding{k.Move, k.NextPane, k.Open, k.Setup, k.Refresh}
 }
 
 func (m *homeModel) FullHelp() [][]key.Binding {
 	k := m.c.keys
 	return [][]key.Binding{
 		{k.Up, k.Down, k.NextPane, k.PrevPane},
-		{k.Open, k.Setup, k.Refresh},
+		{
+			key.NewBinding(key.WithKeys(k.Open.Keys()...), key.WithHelp(k.Open.Help().Key, "open the selected step")),
+			key.NewBinding(key.WithKeys(k.Setup.Keys()...), key.WithHelp(k.Setup.Help().Key, "guided setup from the next step")),
+			key.NewBinding(key.WithKeys(k.Refresh.Keys()...), key.WithHelp(k.Refresh.Help().Key, "refresh now")),
+		},
 	}
 }
 

@@ -10,7 +10,9 @@ type KeyMap struct {
 	ForceQuit key.Binding // ctrl+c: everywhere
 	Help      key.Binding
 
-	// Lists and panes.
+	// Lists and panes. Move only labels Up and Down together in the short help.
+	Move     key.Binding
+	Scroll   key.Binding
 	Up       key.Binding
 	Down     key.Binding
 	NextPane key.Binding
@@ -39,12 +41,14 @@ func DefaultKeyMap() *KeyMap {
 		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 
+		Move:     key.NewBinding(key.WithKeys("up", "down", "k", "j"), key.WithHelp("↑↓/jk", "move")),
+		Scroll:   key.NewBinding(key.WithKeys("up", "down", "k", "j"), key.WithHelp("↑↓", "scroll")),
 		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		NextPane: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next pane")),
+		NextPane: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "pane")),
 		PrevPane: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous pane")),
-		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open step")),
-		Setup:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "set up (next step)")),
+		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		Setup:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "setup")),
 		Refresh:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
 
 		Answer:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "answer")),

@@ -241,6 +241,14 @@ func (m *stepModel) loaded() tea.Cmd {
 
 func (m *stepModel) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.c.keys
+	switch {
+	case key.Matches(msg, k.Up):
+		m.scroll = max(0, m.scroll-1)
+		return nil
+	case key.Matches(msg, k.Down):
+		m.scroll++ // View clamps it to the content
+		return nil
+	}
 	switch m.phase {
 	case phaseLoading:
 		if key.Matches(msg, k.Back) {
@@ -266,10 +274,6 @@ func (m *stepModel) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			return m.copyItem(n - 1)
 		case key.Matches(msg, k.Back):
 			return emit(closeStepMsg{})
-		case key.Matches(msg, k.Up):
-			m.scroll = max(0, m.scroll-1)
-		case key.Matches(msg, k.Down):
-			m.scroll++
 		}
 	case phaseChecking:
 		if key.Matches(msg, k.Cancel) {
@@ -587,6 +591,14 @@ func (m *stepModel) nextStepTitle() string {
 // Help.
 
 func (m *stepModel) ShortHelp() []key.Binding {
+	b := m.phaseHelp()
+	if m.phase != phaseForm && m.scrollable() {
+		b = append([]key.Binding{m.c.keys.Scroll}, b...)
+	}
+	return b
+}
+
+func (m *stepModel) phaseHelp() []key.Binding {
 	k := m.c.keys
 	switch m.phase {
 	case phaseLoading:
@@ -599,7 +611,8 @@ func (m *stepModel) ShortHelp() []key.Binding {
 			b = append(b, k.OpenLink)
 		}
 		if len(m.step.Copy) > 0 {
-			b = append(b, k.Copy, k.CopyN)
+			keys := append(append([]string(nil), k.Copy.Keys()...), k.CopyN.Keys()...)
+			b = append(b, key.NewBinding(key.WithKeys(keys...), key.WithHelp(k.Copy.Help().Key+"/"+k.CopyN.Help().Key, "copy")))
 		}
 		return append(b, k.Back)
 	case phaseForm:
@@ -628,7 +641,7 @@ func (m *stepModel) ShortHelp() []key.Binding {
 
 func (m *stepModel) FullHelp() [][]key.Binding {
 	k := m.c.keys
-	return [][]key.Binding{m.ShortHelp(), {k.Up, k.Down}}
+	return [][]key.Binding{m.phaseHelp(), {k.Up, k.Down}}
 }
 
 // View.
@@ -671,36 +684,46 @@ func (m *stepModel) View() string {
 		}
 		return strings.Join(lines, "\n") + "\n" + truncate(foot, m.width)
 	}
+	// The last line is the footer: the latest notice, else where the
+	// scroll is when the phase has more lines than fit.
 	content := m.bodyLines()
-	flash := ""
-	if m.flash != "" {
-		flash = truncate(m.flash, m.width)
-	}
-	avail := bodyH
-	if flash != "" {
-		avail--
-	}
+	avail := max(bodyH-1, 0)
 	maxScroll := max(len(content)-avail, 0)
-	if m.scroll > maxScroll {
-		m.scroll = maxScroll
+	m.scroll = min(m.scroll, maxScroll)
+	visible := content[m.scroll:min(len(content), m.scroll+avail)]
+	footer := ""
+	switch {
+	case m.flash != "":
+		footer = m.flash
+	case maxScroll > 0:
+		footer = m.c.styles.Muted.Render(fmt.Sprintf("↑↓/jk scroll · lines %d-%d of %d", m.scroll+1, m.scroll+len(visible), len(content)))
 	}
-	visible := content[m.scroll:min(len(content), m.scroll+max(avail, 0))]
 	var b strings.Builder
 	b.WriteString(head)
 	for _, l := range visible {
 		b.WriteString("\n" + truncate(l, m.width))
 	}
-	if flash != "" {
+	if footer != "" {
 		for i := len(visible); i < avail; i++ {
 			b.WriteString("\n")
 		}
-		b.WriteString("\n" + flash)
+		b.WriteString("\n" + truncate(footer, m.width))
 	}
 	return fit(b.String(), m.width, m.height)
 }
 
+// scrollable reports whether the current phase has more lines than fit.
+func (m *stepModel) scrollable() bool {
+	return len(m.bodyLines()) > m.height-m.headerHeight()-1
+}
+
 func (m *stepModel) formFooter() string {
 	s := m.c.styles
+	if m.form != nil {
+		if errs := m.form.Errors(); len(errs) > 0 {
+			return s.Error.Render("✗ ") + errs[0].Error()
+		}
+	}
 	if m.rules != nil {
 		ok, line := m.rules.summary(m.vals)
 		if ok {
@@ -789,30 +812,33 @@ func (m *stepModel) bodyLines() []string {
 		add(s.Muted.Render("Nothing was stored: the step is as it was. r tries again."))
 	case phaseDone:
 		add("")
-		add(s.OK.Render("done ✓") + " proof: " + s.ProofBadge(steps.StatusDone, m.outcome.Proof))
+		add(s.OK.Render("done ✓") + " proof: " + s.ProofWord(m.outcome.Proof))
 		if m.outcome.Detail != "" {
 			hang("  ", m.outcome.Detail)
 		}
 		m.outcomeWarnings(hang)
-		if h := m.handoff(); h != "" {
-			add("")
-			add(s.Title.Render("Hand-off message") + s.Muted.Render(" (c copies it)"))
-			for _, l := range strings.Split(h, "\n") {
-				hang("  ", l)
-			}
-		}
 		add("")
 		switch next := m.nextStepTitle(); {
 		case m.setup && next != "":
 			add(s.Muted.Render("enter: next step — ") + next)
 		case m.setup:
-			add(s.OK.Render(m.integ.Name + ": every step is done."))
+			add(s.OK.Render(m.integ.Name+": every step is done.") + s.Muted.Render(" enter: back home"))
+		default:
+			add(s.Muted.Render("enter: back home"))
+		}
+		if h := m.handoff(); h != "" {
+			add("")
+			add(s.Title.Render("Hand-off message") + s.Muted.Render(" (c copies it)"))
+			for _, l := range strings.Split(strings.TrimRight(h, "\n"), "\n") {
+				hang("  ", l)
+			}
+		}
+		if m.setup && m.nextStepTitle() == "" && len(m.integ.Usage) > 0 {
+			add("")
+			add(s.Title.Render("Using it"))
 			for _, u := range m.integ.Usage {
 				hang("  • ", u)
 			}
-			add(s.Muted.Render("enter: back home"))
-		default:
-			add(s.Muted.Render("enter: back home"))
 		}
 	}
 	return out
@@ -836,6 +862,24 @@ func (m *stepModel) instructions(add func(string), hang func(string, string)) {
 			hang(s.Muted.Render("Link: "), s.Link.Render(m.step.Link)+s.Muted.Render("  (o opens it)"))
 		}
 	}
+	if len(m.step.Copy) > 0 {
+		add("")
+		add(s.Title.Render("To paste elsewhere") + s.Muted.Render(" (c copies the next, 1-9 a given one)"))
+		for i, it := range m.step.Copy {
+			mark := ""
+			if m.copied[i] {
+				mark = s.OK.Render(" copied ✓")
+			}
+			// The value gets a line of its own so a URL stays whole and can be
+			// selected by hand when the terminal has no clipboard.
+			hang(s.Number.Render(fmt.Sprintf(" [%d] ", i+1)), it.Label+mark)
+			if it.Secret != "" {
+				hang("     ", s.Muted.Render("secret: copied from the store, never shown"))
+			} else {
+				hang("     ", it.Value)
+			}
+		}
+	}
 	if len(m.step.Actions) > 0 {
 		add("")
 		add(s.Title.Render("What to do"))
@@ -848,21 +892,6 @@ func (m *stepModel) instructions(add func(string), hang func(string, string)) {
 		add(s.Title.Render("Mind"))
 		for _, c := range m.step.Caveats {
 			hang(s.Caveat.Render(" ! "), c)
-		}
-	}
-	if len(m.step.Copy) > 0 {
-		add("")
-		add(s.Title.Render("To paste elsewhere") + s.Muted.Render(" (c copies the next, 1-9 a given one)"))
-		for i, it := range m.step.Copy {
-			mark := ""
-			if m.copied[i] {
-				mark = s.OK.Render(" copied ✓")
-			}
-			val := it.Value
-			if it.Secret != "" {
-				val = s.Muted.Render("secret: copied from the store, never shown")
-			}
-			hang(s.Number.Render(fmt.Sprintf(" [%d] ", i+1)), it.Label+": "+val+mark)
 		}
 	}
 	add("")

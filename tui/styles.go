@@ -178,6 +178,18 @@ func (s *Styles) ProofBadge(status steps.Status, proof steps.Proof) string {
 	return st.Render("✓ done")
 }
 
+// ProofWord renders a proof as its bare word, styled.
+func (s *Styles) ProofWord(proof steps.Proof) string {
+	st, ok := s.proof[proof]
+	if !ok {
+		st = lipgloss.NewStyle()
+	}
+	if proof == "" {
+		return st.Render("none")
+	}
+	return st.Render(string(proof))
+}
+
 // StateBadge renders an integration's state.
 func (s *Styles) StateBadge(state steps.State) string {
 	st, ok := s.state[state]

@@ -1,0 +1,124 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestHomeShowsProgressAndDashboard(t *testing.T) {
+	fb := newFakeBackend(fixture(5))
+	h := newHarness(t, fb, 100, 30)
+	h.mustSee(
+		"patchbay", "profile acme", "secrets: keyring",
+		"vetty-chattr", "2/4", "in progress",
+		"certn-lever", "0/6", "not started",
+		"charthop-lever",
+		"Create a Vetty API key for Chat", "✓ verified", "✓ attested", "· todo",
+		"api_key ····9f3c", "expires in 20d ⚠", "valid 5m ago",
+		"vetty packages valid · 5m ago",
+		"the Vetty API key expires in 20 days",
+		"Recent events",
+	)
+	if n := fb.callCount("Overview"); n != 1 {
+		t.Errorf("Overview called %d times at start, want 1", n)
+	}
+}
+
+func TestHomeNavigation(t *testing.T) {
+	fb := newFakeBackend(fixture(0))
+	h := newHarness(t, fb, 100, 30)
+
+	// Down in the integrations pane selects certn-lever: its steps show.
+	h.press("j")
+	h.mustSee("Steps · certn-lever", "Generate")
+	// Down again (arrow key) and back up.
+	h.press("down", "up", "k")
+	h.mustSee("Steps · vetty-chattr")
+
+	// tab moves to the steps pane; enter opens the selected step.
+	h.press("tab", "j", "enter")
+	h.mustSee("Add Chattr's webhook in Vetty", "step 2 of 4", "Where: Vetty › Settings › API Management › Web Hook")
+	// esc goes back home with the selection kept.
+	h.press("esc")
+	h.mustSee("Integrations", "Steps · vetty-chattr")
+	if h.m.home.step != 1 {
+		t.Errorf("selected step = %d after coming back, want 1", h.m.home.step)
+	}
+}
+
+func TestHomeRefreshAndHelpAndQuit(t *testing.T) {
+	fb := newFakeBackend(fixture(0))
+	h := newHarness(t, fb, 100, 30)
+	h.press("r")
+	if n := fb.callCount("Overview"); n != 2 {
+		t.Errorf("Overview called %d times after r, want 2", n)
+	}
+	h.press("?")
+	h.mustSee("guided setup from the next step", "previous pane", "refresh now")
+	h.press("?")
+	if h.quit {
+		t.Fatal("quit before q")
+	}
+	h.press("q")
+	if !h.quit {
+		t.Error("q did not quit on the home screen")
+	}
+}
+
+func TestHomeRefreshNeverOverlaps(t *testing.T) {
+	fb := newFakeBackend(fixture(0))
+	h := newHarness(t, fb, 100, 30)
+	_, first := h.m.Update(refreshMsg{})
+	_, second := h.m.Update(refreshMsg{})
+	_, third := h.m.Update(refreshMsg{})
+	if first == nil || second != nil || third != nil {
+		t.Fatalf("loads started: %v %v %v; want only the first while it is in flight", first != nil, second != nil, third != nil)
+	}
+	h.run(first)
+	// The refreshes asked for meanwhile collapse into one more load.
+	if n := fb.callCount("Overview"); n != 3 {
+		t.Errorf("Overview called %d times, want 3 (start, refresh, one follow-up)", n)
+	}
+}
+
+func TestHomeDropsStaleOverview(t *testing.T) {
+	fb := newFakeBackend(fixture(0))
+	h := newHarness(t, fb, 100, 30)
+	stale := fixture(0)
+	stale.Profile = "stale"
+	h.send(overviewMsg{gen: h.m.gen - 1, ov: stale})
+	h.mustNotSee("profile stale")
+}
+
+func TestHomeFitsSmallTerminals(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {100, 30}, {60, 20}, {50, 16}, {200, 60}} {
+		w, hgt := size[0], size[1]
+		fb := newFakeBackend(fixture(1000))
+		h := newHarness(t, fb, w, hgt)
+		checkSize(t, h.view(), w, hgt)
+		// Every pane and the full help must fit too.
+		for _, k := range []string{"tab", "j", "tab", "j", "j", "?"} {
+			h.press(k)
+			checkSize(t, h.view(), w, hgt)
+		}
+	}
+}
+
+func TestHomeSetupKeyOpensNextStep(t *testing.T) {
+	fb := newFakeBackend(fixture(0))
+	h := newHarness(t, fb, 100, 30)
+	h.press("s")
+	// vetty-chattr's next step is chattr-connect (step 3).
+	h.mustSee("Connect Vetty in Chattr", "step 3 of 4", "guided setup")
+}
+
+func TestHomeGolden(t *testing.T) {
+	fb := newFakeBackend(fixture(12))
+	h := newHarness(t, fb, 80, 24)
+	v := h.view()
+	checkSize(t, v, 80, 24)
+	golden(t, "home_80x24", v)
+	if !strings.Contains(v, "Recent events") {
+		t.Error("no events section at 80×24")
+	}
+}
