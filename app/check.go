@@ -88,6 +88,7 @@ func (s *Service) Check(ctx context.Context, sub Submission) (Outcome, error) {
 	out := Outcome{Proof: st.Proof, OK: true, Warnings: warnings}
 	if st.Check == steps.CheckNone && !createsSigningToken(st) {
 		out.Detail = proofDetail(st.Proof)
+		out.Warnings = append(out.Warnings, s.tagCollisions(ctx, in, values)...)
 		return out, nil
 	}
 	if s.Vendors == nil {
@@ -267,4 +268,32 @@ func list(names []string, max int) string {
 		return strings.Join(sorted[:max], ", ") + fmt.Sprintf(" and %d more", len(sorted)-max)
 	}
 	return strings.Join(sorted, ", ")
+}
+
+// tagCollisions warns, for the Certn packages step, about package names that
+// are already Lever tags (a package name on a candidate overrides the
+// default package). It is best effort: without a stored Lever key, or with
+// Lever unreachable, there is nothing to compare against.
+func (s *Service) tagCollisions(ctx context.Context, in steps.Integration, values map[string]string) []string {
+	pkgsValue, ok := values["packages"]
+	if !ok || in.ID != steps.IntegrationCertnLever || s.Vendors == nil {
+		return nil
+	}
+	pkgs, err := steps.ParseCertnPackages(pkgsValue)
+	if err != nil {
+		return nil
+	}
+	region, key, err := s.leverCredentials(ctx, in.ID, nil, nil)
+	if err != nil {
+		return nil
+	}
+	counts, err := s.Vendors.LeverTags(ctx, region, key)
+	if err != nil {
+		return nil
+	}
+	tags := make([]string, 0, len(counts))
+	for t := range counts {
+		tags = append(tags, t)
+	}
+	return steps.PackageTagCollisions(pkgs, tags)
 }

@@ -147,6 +147,8 @@ func stepCheckName(st steps.Step) string {
 		return SecretCheckName("api_key")
 	case steps.CheckLeverStage:
 		return CheckTriggerStage
+	case steps.CheckLeverSignature:
+		return SecretCheckName("signing_token")
 	}
 	return ""
 }
