@@ -160,6 +160,15 @@ func (s *Service) Recover(ctx context.Context) ([]Recovery, error) {
 	}
 	var out []Recovery
 	for _, op := range ops {
+		if op.Op == store.OpDelete {
+			// A removal the admin agreed to (reset.go): always rolled forward.
+			r, err := s.finishRemoval(ctx, op)
+			if err != nil {
+				return out, err
+			}
+			out = append(out, r)
+			continue
+		}
 		account := secrets.Account(op.Profile, op.Integration, op.Key)
 		r := Recovery{Integration: op.Integration, Key: op.Key}
 		switch op.Phase {
