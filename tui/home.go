@@ -47,6 +47,25 @@ type homeModel struct {
 	events map[string][]int
 
 	width, height int
+
+	// version counts overviews taken, for the render cache.
+	version int
+	cache   dashCache
+}
+
+// dashCache keeps the dashboard's rendered rows between keypresses: scrolling
+// through a thousand events then redraws only what moved into view.
+type dashCache struct {
+	key    dashKey
+	fixed  []string       // the rows above the events
+	events map[int]string // event rows by position in the list
+}
+
+type dashKey struct {
+	version, integ, width int
+	focused               bool
+	styles                *Styles
+	minute                int64 // ages are shown to the minute
 }
 
 func newHomeModel(c *common) *homeModel {
@@ -89,6 +108,7 @@ func (m *homeModel) SetOverview(ov app.Overview) {
 		m.events[ev.Integration] = append(m.events[ev.Integration], i)
 	}
 	m.dashScroll = 0
+	m.version++
 }
 
 // SetError records a failed load; what was shown before stays on screen.
@@ -299,8 +319,41 @@ func (m *homeModel) leftLines(w, h int) []string {
 // progress, attention, secrets, last checks and, filling the rest, recent
 // events. Only the visible rows are rendered.
 func (m *homeModel) dashboardLines(w, h int) []string {
-	s := m.c.styles
 	now := m.c.now()
+	key := dashKey{version: m.version, integ: m.integ, width: w, focused: m.focus == paneDashboard,
+		styles: m.c.styles, minute: now.Unix() / 60}
+	if m.cache.key != key || m.cache.events == nil {
+		m.cache = dashCache{key: key, fixed: m.dashboardFixed(w, now), events: map[int]string{}}
+	}
+	fixed := m.cache.fixed
+	iv, _ := m.selected()
+	evs := m.events[iv.Integration.ID]
+
+	total := len(fixed) + len(evs)
+	maxScroll := max(total-h, 0)
+	if m.dashScroll > maxScroll {
+		m.dashScroll = maxScroll
+	}
+	lines := make([]string, 0, h)
+	for i := m.dashScroll; i < total && len(lines) < h; i++ {
+		if i < len(fixed) {
+			lines = append(lines, fixed[i])
+			continue
+		}
+		j := i - len(fixed)
+		row, ok := m.cache.events[j]
+		if !ok {
+			row = m.eventLine(m.ov.Events[evs[j]], now, w)
+			m.cache.events[j] = row
+		}
+		lines = append(lines, row)
+	}
+	return lines
+}
+
+// dashboardFixed renders the dashboard rows above the events.
+func (m *homeModel) dashboardFixed(w int, now time.Time) []string {
+	s := m.c.styles
 	iv, _ := m.selected()
 	fixed := []string{m.paneTitle(paneDashboard, truncate(iv.Integration.Name, w))}
 	summary := fmt.Sprintf("%s · %d/%d done", s.StateBadge(iv.State), iv.Done, iv.Total)
@@ -339,26 +392,10 @@ func (m *homeModel) dashboardLines(w, h int) []string {
 	}
 
 	fixed = append(fixed, "", s.PaneTitle.Render("Recent events"))
-	evs := m.events[iv.Integration.ID]
-	if len(evs) == 0 {
+	if len(m.events[iv.Integration.ID]) == 0 {
 		fixed = append(fixed, s.Muted.Render("  none yet"))
 	}
-
-	total := len(fixed) + len(evs)
-	maxScroll := max(total-h, 0)
-	if m.dashScroll > maxScroll {
-		m.dashScroll = maxScroll
-	}
-	lines := make([]string, 0, h)
-	for i := m.dashScroll; i < total && len(lines) < h; i++ {
-		if i < len(fixed) {
-			lines = append(lines, fixed[i])
-			continue
-		}
-		ev := m.ov.Events[evs[i-len(fixed)]]
-		lines = append(lines, m.eventLine(ev, now, w))
-	}
-	return lines
+	return fixed
 }
 
 func (m *homeModel) eventLine(ev app.EventView, now time.Time, w int) string {

@@ -379,8 +379,13 @@ func (m *rootModel) render() string {
 	default:
 		body = m.home.View()
 	}
+	// Screens keep their lines within the width they were given (SetSize):
+	// measuring every line again here would double the cost of a frame.
 	bh := m.bodyHeight()
-	lines := strings.Split(fit(body, w, bh), "\n")
+	lines := strings.Split(body, "\n")
+	if len(lines) > bh {
+		lines = lines[:bh]
+	}
 	for len(lines) < bh {
 		lines = append(lines, "")
 	}
@@ -393,8 +398,8 @@ func (m *rootModel) render() string {
 	} else {
 		helpView = m.help.ShortHelpView(append(m.active().ShortHelp(), m.globalBindings()...))
 	}
-	b.WriteString("\n" + helpView)
-	return fit(b.String(), w, h)
+	b.WriteString("\n" + fit(helpView, w, max(h-1-bh, 1)))
+	return b.String()
 }
 
 func (m *rootModel) headerLine(w int) string {

@@ -1,0 +1,32 @@
+package tui
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// BenchmarkHomeKeypress measures one keypress through Update plus the View of
+// the home screen, with 3 integrations and 1,000 events, at 120×40.
+func BenchmarkHomeKeypress(b *testing.B) {
+	fb := newFakeBackend(fixture(1000))
+	c := newCommon(context.Background(), Options{Backend: fb, Width: 120, Height: 40}, false)
+	c.animate = false
+	c.now = func() time.Time { return testNow }
+	m := newRootModel(c, ModeHome, "", "")
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	m.gen = 1
+	m.Update(overviewMsg{gen: 1, ov: fb.ov})
+	// The dashboard pane has the focus, so each key scrolls the 1,000 events.
+	m.Update(keyMsg("tab"))
+	m.Update(keyMsg("tab"))
+	keys := []tea.KeyPressMsg{keyMsg("j"), keyMsg("k"), keyMsg("j")}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		m.Update(keys[i%len(keys)])
+		_ = m.View()
+	}
+}
