@@ -114,7 +114,44 @@ func (f *Factory) Secrets(ctx context.Context) (secrets.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return f.openSecrets(backend, db.Path())
+	st, err := f.openSecrets(backend, db.Path())
+	if err != nil {
+		return nil, err
+	}
+	p, err := db.GetProfile(ctx, f.Globals.Profile)
+	if err != nil || p.SecretsBackend != "" {
+		return st, err
+	}
+	// First use of this profile: the OS keyring is the default, but only if
+	// there is one. Falling back to the vault is the admin's explicit choice.
+	probeErr := secrets.Probe(ctx, st)
+	switch {
+	case probeErr == nil:
+		return st, db.SetSecretsBackend(ctx, f.Globals.Profile, backend)
+	case !errors.Is(probeErr, secrets.ErrUnavailable):
+		return nil, probeErr
+	case !f.IO.CanPrompt():
+		return nil, fmt.Errorf("%w; choose the encrypted vault explicitly with --secrets vault (and %s for scripts)", probeErr, secrets.VaultPassphraseEnv)
+	}
+	path := vaultPath(db.Path())
+	fmt.Fprintf(f.IO.Out, "There is no OS keyring on this machine (%v).\n", probeErr)
+	fmt.Fprintf(f.IO.Out, "patchbay can keep secrets in an encrypted vault file instead: %s,\nprotected by a passphrase you choose. It never stores secrets in plain text.\n", path)
+	if !f.confirm("Use the encrypted vault for profile " + f.Globals.Profile + "?") {
+		return nil, fmt.Errorf("%w: no secrets store chosen", probeErr)
+	}
+	if err := db.SetSecretsBackend(ctx, f.Globals.Profile, "vault"); err != nil {
+		return nil, err
+	}
+	return f.openSecrets("vault", db.Path())
+}
+
+// confirm asks a yes/no question on the terminal; anything but yes is no.
+func (f *Factory) confirm(question string) bool {
+	fmt.Fprintf(f.IO.Out, "%s [y/N] ", question)
+	var answer string
+	fmt.Fscanln(f.IO.In, &answer)
+	answer = strings.ToLower(strings.TrimSpace(answer))
+	return answer == "y" || answer == "yes"
 }
 
 func (f *Factory) openSecrets(backend, dbPath string) (secrets.Store, error) {
@@ -126,7 +163,11 @@ func (f *Factory) openSecrets(backend, dbPath string) (secrets.Store, error) {
 		}
 		return secrets.NewKeyring(secrets.Options{Timeout: timeout}), nil
 	case "vault":
-		return secrets.NewVault(vaultPath(dbPath), f.vaultPassphrase), nil
+		vopts, err := f.vaultOptions()
+		if err != nil {
+			return nil, err
+		}
+		return secrets.NewVault(vaultPath(dbPath), f.vaultPassphrase, vopts), nil
 	default:
 		return nil, fmt.Errorf("profile %q remembers an unknown secrets backend %q; choose again with --secrets keyring or --secrets vault", f.Globals.Profile, backend)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -81,7 +80,15 @@ Run it without a command for the home screen.`,
 	pf.BoolVar(&f.Globals.Accessible, "accessible", false, "plain line-by-line prompts, suitable for screen readers")
 
 	root.AddCommand(
+		newSetupCmd(f),
+		newRunCmd(f),
+		newStatusCmd(f),
+		newDemoCmd(f),
 		newDoctorCmd(f),
+		newRotateCmd(f),
+		newHistoryCmd(f),
+		newResetCmd(f),
+		newDisconnectCmd(f),
 	)
 	return root
 }
@@ -114,9 +121,4 @@ func validProfile(p string) bool {
 		}
 	}
 	return p != "." && p != ".."
-}
-
-// homeRun is replaced once the TUI lands.
-func homeRun(ctx context.Context, f *Factory) error {
-	return fmt.Errorf("the home screen is not built yet")
 }

@@ -5,6 +5,10 @@ import (
 	"fmt"
 
 	"github.com/patchbay/patchbay/app"
+	"github.com/patchbay/patchbay/clients/certn"
+	"github.com/patchbay/patchbay/clients/charthop"
+	"github.com/patchbay/patchbay/clients/lever"
+	"github.com/patchbay/patchbay/clients/vetty"
 )
 
 // Service opens the database and the profile's secrets store, finishes any
@@ -24,7 +28,7 @@ func (f *Factory) Service(ctx context.Context) (*app.Service, error) {
 	svc := &app.Service{
 		DB:      db,
 		Secrets: sec,
-		Vendors: &app.Vendors{Version: patchbayVersion()},
+		Vendors: &app.Vendors{Version: patchbayVersion(), URLs: f.vendorURLs()},
 		Profile: f.Globals.Profile,
 	}
 	recovered, err := svc.Recover(ctx)
@@ -34,6 +38,32 @@ func (f *Factory) Service(ctx context.Context) (*app.Service, error) {
 	for _, r := range recovered {
 		fmt.Fprintf(f.IO.ErrOut, "patchbay: an interrupted write of %s/%s was %s (%s)\n", r.Integration, r.Key, r.Action, r.Detail)
 	}
+	svc.Phase = f.crashHook() // nil unless a test asks for it
 	f.svc = svc
 	return svc, nil
+}
+
+// ReadService is the application services without a secrets store, for
+// commands that only read what SQLite knows (status, history): they never
+// wait on a keyring.
+func (f *Factory) ReadService(ctx context.Context) (*app.Service, error) {
+	db, err := f.DB(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.EnsureProfile(ctx, f.Globals.Profile); err != nil {
+		return nil, err
+	}
+	return &app.Service{DB: db, Profile: f.Globals.Profile}, nil
+}
+
+// vendorURLs passes the PATCHBAY_<VENDOR>_URL overrides to the clients
+// through the factory's environment, so tests need not change the process's.
+func (f *Factory) vendorURLs() *app.URLs {
+	return &app.URLs{
+		Lever:    f.getenv(lever.EnvURL),
+		Certn:    f.getenv(certn.EnvURL),
+		Vetty:    f.getenv(vetty.EnvURL),
+		ChartHop: f.getenv(charthop.EnvURL),
+	}
 }

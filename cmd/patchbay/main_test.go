@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/patchbay/patchbay/clients/standin"
+	"github.com/patchbay/patchbay/store/secrets/secretstest"
+)
+
+// cli runs patchbay in-process with buffers instead of a terminal.
+type cli struct {
+	t   *testing.T
+	db  string
+	env map[string]string
+}
+
+type result struct {
+	code     int
+	out, err string
+}
+
+func newCLI(t *testing.T) *cli {
+	t.Helper()
+	return &cli{t: t, db: filepath.Join(t.TempDir(), "state", "patchbay.db"), env: map[string]string{}}
+}
+
+// withStandins points the vendor clients at fresh stand-ins.
+func (c *cli) withStandins() *standin.Servers {
+	c.t.Helper()
+	srv, err := standin.Start(standin.Options{})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.t.Cleanup(func() { srv.Close() })
+	for _, line := range srv.Env() {
+		k, v, _ := strings.Cut(line, "=")
+		c.env[k] = v
+	}
+	return srv
+}
+
+func (c *cli) run(stdin string, args ...string) result {
+	c.t.Helper()
+	var out, errOut bytes.Buffer
+	io := &IOStreams{In: strings.NewReader(stdin), Out: &out, ErrOut: &errOut}
+	getenv := func(k string) string { return c.env[k] }
+	code := Main(context.Background(), append([]string{"--db", c.db}, args...), io, getenv)
+	return result{code: code, out: out.String(), err: errOut.String()}
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	c := newCLI(t)
+	if r := c.run("", "--version"); r.code != 0 || !strings.HasPrefix(r.out, "patchbay ") {
+		t.Fatalf("--version: %d %q %q", r.code, r.out, r.err)
+	}
+	if _, err := os.Stat(c.db); !os.IsNotExist(err) {
+		t.Error("--version created the database")
+	}
+	r := c.run("", "--help")
+	for _, cmd := range []string{"setup", "run", "status", "demo", "doctor"} {
+		if !strings.Contains(r.out, cmd) {
+			t.Errorf("--help does not list %s", cmd)
+		}
+	}
+}
+
+func TestUsageErrorsExitTwo(t *testing.T) {
+	c := newCLI(t)
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "nosuch/step"}, "unknown integration"},
+		{[]string{"run", "certn-lever/nosuch"}, "unknown step"},
+		{[]string{"setup", "nosuch"}, "unknown integration"},
+		{[]string{"--profile", "a/b", "status"}, "profile"},
+		{[]string{"--secrets", "plaintext", "status"}, "keyring or vault"},
+		{[]string{"status", "--bogus"}, "unknown flag"},
+	}
+	for _, tc := range cases {
+		r := c.run("", tc.args...)
+		if r.code != exitUsage || !strings.Contains(r.err, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, r.code, r.err, tc.want)
+		}
+	}
+}
+
+func TestDoctorWithoutSecretService(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+filepath.Join(t.TempDir(), "no-bus"))
+	c := newCLI(t)
+	start := time.Now()
+	r := c.run("", "doctor", "--offline")
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("doctor took %s without a Secret Service; it must answer within seconds", took)
+	}
+	if r.code != exitError {
+		t.Fatalf("exit %d, want 1:\n%s", r.code, r.out)
+	}
+	for _, want := range []string{"integrity ok", "FAIL  secrets", "--secrets vault"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("doctor output lacks %q:\n%s", want, r.out)
+		}
+	}
+}
+
+func TestDoctorWithKeyring(t *testing.T) {
+	secretstest.PrivateKeyring(t)
+	c := newCLI(t)
+	r := c.run("", "doctor", "--offline")
+	if r.code != 0 || !strings.Contains(r.out, "ok    secrets   keyring") {
+		t.Fatalf("exit %d:\n%s%s", r.code, r.out, r.err)
+	}
+}
+
+func TestNonInteractiveRunWithRealKeyring(t *testing.T) {
+	secretstest.PrivateKeyring(t)
+	c := newCLI(t)
+	c.withStandins()
+	const key = "lever-key-from-stdin-7f3e9a"
+
+	// Without a terminal or answers: a clear message, exit 2.
+	r := c.run("", "run", "certn-lever/lever-key")
+	if r.code != exitUsage || !strings.Contains(r.err, "--set") {
+		t.Fatalf("no answers: exit %d, %q", r.code, r.err)
+	}
+	// A literal secret is refused without being repeated.
+	r = c.run("", "run", "certn-lever/lever-key", "--set", "region=us", "--set", "api_key="+key)
+	if r.code != exitUsage || strings.Contains(r.err+r.out, key) || !strings.Contains(r.err, "@-") {
+		t.Fatalf("literal secret: exit %d, %q", r.code, r.err)
+	}
+	r = c.run(key+"\n", "run", "certn-lever/lever-key", "--set", "region=us", "--set", "api_key=@-")
+	if r.code != 0 || !strings.Contains(r.out, "verified") {
+		t.Fatalf("run: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+	if strings.Contains(r.out+r.err, key) {
+		t.Error("the key was printed")
+	}
+	// Setup resumes at the next step.
+	r = c.run("", "setup", "certn-lever")
+	if r.code != exitUsage || !strings.Contains(r.err, "lever-signing-token") {
+		t.Fatalf("setup: exit %d, %q", r.code, r.err)
+	}
+
+	r = c.run("", "status", "--json")
+	var report struct {
+		Profile      string `json:"profile"`
+		Integrations []struct {
+			ID        string `json:"id"`
+			State     string `json:"state"`
+			StepsDone int    `json:"steps_done"`
+			Secrets   []struct {
+				Key, Backend, Last4 string
+			} `json:"secrets"`
+		} `json:"integrations"`
+	}
+	if err := json.Unmarshal([]byte(r.out), &report); err != nil {
+		t.Fatalf("status --json: %v\n%s", err, r.out)
+	}
+	if r.code != 0 {
+		t.Errorf("status exit %d, want 0 (in progress is healthy)", r.code)
+	}
+	in := report.Integrations[1]
+	if in.ID != "certn-lever" || in.State != "in_progress" || in.StepsDone != 1 || len(in.Secrets) != 1 ||
+		in.Secrets[0].Backend != "keyring" || in.Secrets[0].Last4 != "3e9a" {
+		t.Errorf("status: %+v", in)
+	}
+	assertSecretNotInDir(t, filepath.Dir(c.db), key)
+}
+
+func assertSecretNotInDir(t *testing.T, dir, secret string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte(secret)) {
+			t.Errorf("%s holds the secret", e.Name())
+		}
+	}
+}

@@ -1,0 +1,304 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/patchbay/patchbay/app"
+	"github.com/patchbay/patchbay/steps"
+	"github.com/patchbay/patchbay/tui"
+	"github.com/spf13/cobra"
+)
+
+// RunOptions are what `patchbay run` and `patchbay setup` need.
+type RunOptions struct {
+	F           *Factory
+	Integration string
+	Step        string // "" for setup: the first unfinished step
+	Sets        []string
+	Setup       bool
+}
+
+func newRunCmd(f *Factory) *cobra.Command {
+	opts := &RunOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "run INTEGRATION/STEP",
+		Short: "Run (or re-run) one step, e.g. to replace a key",
+		Long: `run walks you through one step again. Your previous answers are pre-filled
+(Enter keeps them) and stored secrets default to "keep current".
+
+Without a terminal, give the answers as --set KEY=VALUE. Secrets are read from
+standard input (--set api_key=@-) or a file (--set api_key=@PATH), never from
+the command line itself.`,
+		Example: `  patchbay run certn-lever/lever-trigger-stage
+  printf '%s' "$KEY" | patchbay run certn-lever/lever-key --set region=us --set api_key=@-`,
+		Args: exactArgs(1, "INTEGRATION/STEP, e.g. certn-lever/lever-key"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			integ, step, err := steps.ParseRef(args[0])
+			if err != nil {
+				return usageError("%v", err)
+			}
+			opts.Integration, opts.Step = integ, step
+			return runRun(cmd.Context(), opts)
+		},
+		ValidArgsFunction: completeStepRefs,
+	}
+	cmd.Flags().StringArrayVar(&opts.Sets, "set", nil, "answer a field: `KEY=VALUE` (repeatable; secrets as KEY=@- or KEY=@PATH)")
+	return cmd
+}
+
+func newSetupCmd(f *Factory) *cobra.Command {
+	opts := &RunOptions{F: f, Setup: true}
+	cmd := &cobra.Command{
+		Use:   "setup INTEGRATION",
+		Short: "Guided onboarding of one integration, resuming where you left off",
+		Long: `setup walks you through an integration step by step, from the first click in
+the vendor's UI to the last check, resuming at the first unfinished step.
+
+Integrations: ` + strings.Join(steps.IntegrationIDs(), ", ") + `
+
+Without a terminal, setup runs the next unfinished step with the answers given
+as --set KEY=VALUE (secrets as KEY=@- or KEY=@PATH) and says which step is next.`,
+		Example: `  patchbay setup certn-lever
+  patchbay setup vetty-chattr --set confirmed=true`,
+		Args: exactArgs(1, "INTEGRATION, one of "+strings.Join(steps.IntegrationIDs(), ", ")),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, ok := steps.Lookup(args[0]); !ok {
+				return usageError("unknown integration %q: choose one of %s", args[0], strings.Join(steps.IntegrationIDs(), ", "))
+			}
+			opts.Integration = args[0]
+			return runRun(cmd.Context(), opts)
+		},
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return steps.IntegrationIDs(), cobra.ShellCompDirectiveNoFileComp
+		},
+	}
+	cmd.Flags().StringArrayVar(&opts.Sets, "set", nil, "answer a field of the next step: `KEY=VALUE` (repeatable)")
+	return cmd
+}
+
+func runRun(ctx context.Context, opts *RunOptions) error {
+	f := opts.F
+	if len(opts.Sets) == 0 && f.IO.CanPrompt() {
+		svc, err := f.Service(ctx)
+		if err != nil {
+			return err
+		}
+		mode := tui.ModeRunStep
+		if opts.Setup {
+			mode = tui.ModeSetup
+		}
+		return f.runTUI(ctx, svc, tui.Options{Mode: mode, StartIntegration: opts.Integration, StartStep: opts.Step})
+	}
+	svc, err := f.Service(ctx)
+	if err != nil {
+		return err
+	}
+	in, _ := steps.Lookup(opts.Integration)
+	stepID := opts.Step
+	if stepID == "" {
+		ov, err := svc.Overview(ctx)
+		if err != nil {
+			return err
+		}
+		for _, iv := range ov.Integrations {
+			if iv.Integration.ID == in.ID {
+				stepID = iv.NextStep
+			}
+		}
+		if stepID == "" {
+			fmt.Fprintf(f.IO.Out, "%s is complete: every step is done. Re-run one with patchbay run %s/STEP.\n", in.Name, in.ID)
+			return nil
+		}
+	}
+	st, _ := in.Step(stepID)
+	return runStepNonInteractive(ctx, f, svc, in, st, opts.Sets)
+}
+
+// runStepNonInteractive answers one step from --set flags, runs its live
+// check and records it.
+func runStepNonInteractive(ctx context.Context, f *Factory, svc *app.Service, in steps.Integration, st steps.Step, sets []string) error {
+	ref := in.ID + "/" + st.ID
+	if len(sets) == 0 && needsAnswers(st) {
+		return fmt.Errorf("%w: %s needs answers; give them with --set KEY=VALUE (fields: %s), or run it in a terminal",
+			errNeedsTerminal, ref, fieldList(st))
+	}
+	reader := &secretReader{in: f.IO.In}
+	values, given, warnings, err := steps.ParseSets(st, sets, reader.read)
+	if err != nil {
+		return usageError("%s: %v", ref, err)
+	}
+	input, err := svc.StepInput(ctx, in.ID, st.ID)
+	if err != nil {
+		return err
+	}
+	// Answers not given keep their previous (or default) values.
+	for k, v := range input.Values {
+		if _, ok := values[k]; !ok {
+			values[k] = v
+		}
+	}
+	out := f.IO.Out
+	fmt.Fprintf(out, "%s — %s\n", ref, st.Title)
+	for _, w := range warnings {
+		fmt.Fprintf(out, "  warning: %s\n", w)
+	}
+	sub := app.Submission{Integration: in.ID, Step: st.ID, Values: values, Secrets: given}
+	outcome, err := svc.Check(ctx, sub)
+	if err != nil {
+		if isAnswerError(err) {
+			return usageError("%s: %v", ref, err)
+		}
+		return err
+	}
+	for _, w := range outcome.Warnings {
+		fmt.Fprintf(out, "  warning: %s\n", w)
+	}
+	if !outcome.OK && !outcome.Unreachable {
+		fmt.Fprintf(out, "  check failed: %s\n", outcome.Detail)
+		if outcome.Fix != "" {
+			fmt.Fprintf(out, "  what to do: %s\n", outcome.Fix)
+		}
+		return fmt.Errorf("%s was not recorded: %w", ref, app.ErrCheckFailed)
+	}
+	if err := svc.Complete(ctx, sub, outcome); err != nil {
+		return err
+	}
+	switch {
+	case outcome.Unreachable:
+		fmt.Fprintf(out, "  done, unverified: %s\n  %s\n", outcome.Detail, outcome.Fix)
+	default:
+		fmt.Fprintf(out, "  done — %s", outcome.Proof)
+		if outcome.Detail != "" {
+			fmt.Fprintf(out, ": %s", outcome.Detail)
+		}
+		fmt.Fprintln(out)
+	}
+	if st.Handoff != nil {
+		states, err := svc.DB.StepStates(ctx, svc.Profile, in.ID)
+		if err == nil {
+			recs := map[string]steps.StepRecord{}
+			for id, s := range states {
+				recs[id] = steps.StepRecord{StepID: id, Values: s.Values}
+			}
+			if msg := st.Handoff(values, steps.AnswersFromRecords(recs)); msg != "" {
+				fmt.Fprintf(out, "\nTo send:\n%s\n", indent(msg, "  "))
+			}
+		}
+	}
+	return printNext(ctx, out, svc, in)
+}
+
+func printNext(ctx context.Context, out io.Writer, svc *app.Service, in steps.Integration) error {
+	ov, err := svc.Overview(ctx)
+	if err != nil {
+		return err
+	}
+	for _, iv := range ov.Integrations {
+		if iv.Integration.ID != in.ID {
+			continue
+		}
+		if iv.NextStep == "" {
+			fmt.Fprintf(out, "%s: all %d steps done.\n", in.Name, iv.Total)
+		} else {
+			fmt.Fprintf(out, "%s: %d of %d steps done; next: patchbay setup %s (step %s)\n", in.Name, iv.Done, iv.Total, in.ID, iv.NextStep)
+		}
+	}
+	return nil
+}
+
+// needsAnswers reports whether a step cannot complete without any --set.
+func needsAnswers(st steps.Step) bool {
+	for _, fl := range st.Fields {
+		if !fl.Optional && fl.Default == "" {
+			return true
+		}
+	}
+	return false
+}
+
+func fieldList(st steps.Step) string {
+	var keys []string
+	for _, fl := range st.Fields {
+		k := fl.Key
+		if fl.IsSecret() {
+			k += "=@-"
+		}
+		keys = append(keys, k)
+	}
+	return strings.Join(keys, ", ")
+}
+
+// secretReader reads secrets for --set KEY=@- (standard input, once) and
+// KEY=@PATH.
+type secretReader struct {
+	in        io.Reader
+	usedStdin bool
+}
+
+func (r *secretReader) read(ref string) ([]byte, error) {
+	if ref == steps.StdinRef {
+		if r.usedStdin {
+			return nil, errors.New("standard input can give only one secret")
+		}
+		r.usedStdin = true
+		b, err := io.ReadAll(io.LimitReader(r.in, 64<<10))
+		if err != nil {
+			return nil, fmt.Errorf("reading the secret from standard input: %w", err)
+		}
+		return b, nil
+	}
+	b, err := os.ReadFile(ref)
+	if err != nil {
+		// The path is the admin's own; the error names it but never the content.
+		return nil, fmt.Errorf("reading the secret file: %w", err)
+	}
+	return b, nil
+}
+
+func indent(s, prefix string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = prefix + l
+	}
+	return strings.Join(lines, "\n")
+}
+
+// exactArgs is cobra.ExactArgs with a message that says what is expected.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageError("%s expects %s", cmd.CommandPath(), what)
+		}
+		return nil
+	}
+}
+
+// completeStepRefs offers INTEGRATION/STEP references to shell completion.
+func completeStepRefs(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+	var refs []string
+	for _, in := range steps.Catalog() {
+		for _, st := range in.Steps {
+			refs = append(refs, in.ID+"/"+st.ID)
+		}
+	}
+	sort.Strings(refs)
+	return refs, cobra.ShellCompDirectiveNoFileComp
+}
+
+// isAnswerError reports whether err is about the admin's answers (exit 2)
+// rather than a failure of patchbay or a vendor.
+func isAnswerError(err error) bool {
+	for _, target := range []error{steps.ErrInvalidValue, steps.ErrMissingValue, steps.ErrOptionRules,
+		steps.ErrPrerequisite, steps.ErrUnknownField, app.ErrMissingSecret} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
+}

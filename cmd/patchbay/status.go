@@ -1,0 +1,158 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/patchbay/patchbay/app"
+	"github.com/patchbay/patchbay/steps"
+	"github.com/spf13/cobra"
+)
+
+// StatusOptions are what `patchbay status` needs.
+type StatusOptions struct {
+	F    *Factory
+	JSON bool
+	Now  func() time.Time
+}
+
+func newStatusCmd(f *Factory) *cobra.Command {
+	opts := &StatusOptions{F: f, Now: time.Now}
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Progress and health of every integration; exit 1 while anything needs attention",
+		Long: `status prints each integration's progress, its secrets (backend, last 4
+characters, age, expiry) and the last live check results with their age, from
+what patchbay has recorded.
+
+It exits 0 when nothing needs attention and 1 otherwise, so cron or a
+monitoring system can call it. --json prints one object for scripts.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return statusRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print one JSON object")
+	return cmd
+}
+
+func statusRun(ctx context.Context, opts *StatusOptions) error {
+	svc, err := opts.F.ReadService(ctx)
+	if err != nil {
+		return err
+	}
+	if opts.Now != nil {
+		svc.Now = opts.Now
+	}
+	report, err := svc.Status(ctx)
+	if err != nil {
+		return err
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(opts.F.IO.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(report); err != nil {
+			return err
+		}
+	} else {
+		printStatus(opts.F.IO.Out, report)
+	}
+	if !report.Healthy() {
+		return &silentExit{code: exitError}
+	}
+	return nil
+}
+
+func printStatus(w io.Writer, r app.StatusReport) {
+	fmt.Fprintf(w, "profile %s · secrets in %s\n", r.Profile, orNone(r.SecretsBackend))
+	for _, in := range r.Integrations {
+		fmt.Fprintf(w, "\n%s (%s): %s, %d/%d steps", in.Name, in.ID, strings.ReplaceAll(string(in.State), "_", " "), in.StepsDone, in.StepsTotal)
+		if in.NextStep != nil {
+			fmt.Fprintf(w, ", next %s", *in.NextStep)
+		}
+		fmt.Fprintln(w)
+		for _, st := range in.Steps {
+			proof := ""
+			if st.Proof != nil {
+				proof = string(*st.Proof)
+			}
+			fmt.Fprintf(w, "  %-2s %-22s %-11s %s\n", stepMark(st.Status), st.ID, strings.ReplaceAll(string(st.Status), "_", " "), proof)
+		}
+		for _, sec := range in.Secrets {
+			line := fmt.Sprintf("  secret %s in %s", sec.Key, sec.Backend)
+			if sec.Last4 != "" {
+				line += " ending " + sec.Last4
+			}
+			line += ", created " + ago(r.GeneratedAt, sec.CreatedAt)
+			if sec.ExpiresAt != nil {
+				line += ", " + expiresIn(r.GeneratedAt, *sec.ExpiresAt)
+			}
+			line += ", live: " + sec.Live
+			if sec.PreviousKept {
+				line += ", previous copy kept until you confirm it was revoked"
+			}
+			fmt.Fprintln(w, line)
+		}
+		for _, c := range in.Checks {
+			fmt.Fprintf(w, "  check %s: %s (%s)", c.Name, c.Result, ago(r.GeneratedAt, c.CheckedAt))
+			if c.Detail != "" {
+				fmt.Fprintf(w, " — %s", c.Detail)
+			}
+			fmt.Fprintln(w)
+		}
+		for _, a := range in.Attention {
+			fmt.Fprintf(w, "  ! %s\n", a)
+		}
+		for _, wn := range in.Warnings {
+			fmt.Fprintf(w, "  ~ %s\n", wn)
+		}
+	}
+	if r.Healthy() {
+		fmt.Fprintln(w, "\nNothing needs attention.")
+	} else {
+		fmt.Fprintln(w, "\nSomething needs attention (marked !).")
+	}
+}
+
+func stepMark(s steps.Status) string {
+	switch s {
+	case steps.StatusDone:
+		return "✓"
+	case steps.StatusNeedsRerun:
+		return "!"
+	}
+	return "·"
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(not chosen yet)"
+	}
+	return s
+}
+
+// ago words how long ago t was, coarsely.
+func ago(now, t time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
+}
+
+func expiresIn(now, t time.Time) string {
+	d := t.Sub(now)
+	if d <= 0 {
+		return "EXPIRED on " + t.Format("2006-01-02")
+	}
+	return fmt.Sprintf("expires in %d days (%s)", int(d.Hours()/24), t.Format("2006-01-02"))
+}
