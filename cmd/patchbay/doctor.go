@@ -23,6 +23,9 @@ type DoctorOptions struct {
 	F       *Factory
 	Offline bool
 	Vendors []vendorEndpoint
+	// RemoveOrphans deletes the secrets-store entries the database does not
+	// account for; the flag is the admin's consent.
+	RemoveOrphans bool
 }
 
 type vendorEndpoint struct {
@@ -37,7 +40,7 @@ func newDoctorCmd(f *Factory) *cobra.Command {
 		Short: "Check the secrets backend, the database and the vendors' reachability",
 		Long: `doctor checks that patchbay can work on this machine: the secrets backend answers
 (within its timeout, never hanging), the database is healthy and private, no
-interrupted secret write is left over, and the vendors' APIs can be reached
+interrupted secret write or orphaned secret is left over, and the vendors' APIs can be reached
 (being offline is a warning, not a failure).
 
 It exits 1 when something must be fixed, and says what to do.`,
@@ -48,6 +51,7 @@ It exits 1 when something must be fixed, and says what to do.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Offline, "offline", false, "skip the vendor reachability checks")
+	cmd.Flags().BoolVar(&opts.RemoveOrphans, "remove-orphans", false, "delete orphaned entries of the profile from the secrets store (each removal is recorded in the history)")
 	return cmd
 }
 
@@ -94,7 +98,11 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 	db, dbFindings := doctorDatabase(ctx, f)
 	add(dbFindings...)
 	if db != nil {
-		add(doctorSecrets(ctx, f)...)
+		secretFindings, st := doctorSecrets(ctx, f)
+		add(secretFindings...)
+		if st != nil {
+			add(doctorRecovery(ctx, f, st, opts.RemoveOrphans)...)
+		}
 	}
 	if !opts.Offline {
 		add(doctorVendors(ctx, opts.Vendors)...)
@@ -155,18 +163,19 @@ func doctorDatabase(ctx context.Context, f *Factory) (db interface{ Path() strin
 	return d, out
 }
 
-func doctorSecrets(ctx context.Context, f *Factory) []finding {
+// doctorSecrets probes the profile's secrets store and returns it when it answers.
+func doctorSecrets(ctx context.Context, f *Factory) ([]finding, secrets.Store) {
 	db, err := f.DB(ctx)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	backend, err := f.SecretsBackend(ctx, db)
 	if err != nil {
-		return []finding{{levelFail, "secrets", err.Error(), ""}}
+		return []finding{{levelFail, "secrets", err.Error(), ""}}, nil
 	}
 	st, err := f.openSecrets(backend, db.Path())
 	if err != nil {
-		return []finding{{levelFail, "secrets", err.Error(), ""}}
+		return []finding{{levelFail, "secrets", err.Error(), ""}}, nil
 	}
 	info := st.Backend()
 	name := info.Name
@@ -178,15 +187,15 @@ func doctorSecrets(ctx context.Context, f *Factory) []finding {
 	took := time.Since(start).Round(100 * time.Microsecond)
 	switch {
 	case err == nil:
-		return []finding{{levelOK, "secrets", fmt.Sprintf("%s answered in %s", name, took), ""}}
+		return []finding{{levelOK, "secrets", fmt.Sprintf("%s answered in %s", name, took), ""}}, st
 	case errors.Is(err, secrets.ErrUnavailable):
 		return []finding{{levelFail, "secrets", fmt.Sprintf("%s: %v", name, err),
-			"on a machine without a keyring, use the encrypted vault: patchbay --secrets vault doctor (passphrase from a prompt or " + secrets.VaultPassphraseEnv + ")"}}
+			"on a machine without a keyring, use the encrypted vault: patchbay --secrets vault doctor (passphrase from a prompt or " + secrets.VaultPassphraseEnv + ")"}}, nil
 	case errors.Is(err, secrets.ErrTimeout):
 		return []finding{{levelFail, "secrets", fmt.Sprintf("%s: %v", name, err),
-			"unlock your keyring and run doctor again, raise PATCHBAY_KEYRING_TIMEOUT, or use the vault: --secrets vault"}}
+			"unlock your keyring and run doctor again, raise PATCHBAY_KEYRING_TIMEOUT, or use the vault: --secrets vault"}}, nil
 	default:
-		return []finding{{levelFail, "secrets", fmt.Sprintf("%s: %v", name, err), ""}}
+		return []finding{{levelFail, "secrets", fmt.Sprintf("%s: %v", name, err), ""}}, nil
 	}
 }
 

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/patchbay/patchbay/app"
+	"github.com/patchbay/patchbay/store/secrets"
+)
+
+// doctorRecovery finishes or rolls back any secret write a crash
+// interrupted, then looks for entries of the profile in the secrets store
+// that the database does not account for. Both are warnings: patchbay works
+// on, but the admin should know. With remove, orphaned entries are deleted
+// (the flag is the admin's consent) and each removal is recorded.
+func doctorRecovery(ctx context.Context, f *Factory, st secrets.Store, remove bool) []finding {
+	db, err := f.DB(ctx)
+	if err != nil {
+		return nil
+	}
+	svc := &app.Service{DB: db, Secrets: st, Profile: f.Globals.Profile}
+	var out []finding
+	recovered, err := svc.Recover(ctx)
+	switch {
+	case err != nil:
+		out = append(out, finding{levelFail, "pending", "an interrupted secret write could not be finished: " + err.Error(),
+			"make sure the secrets store answers (unlock the keyring), then run patchbay doctor again"})
+	case len(recovered) == 0:
+		out = append(out, finding{levelOK, "pending", "no interrupted secret write", ""})
+	}
+	for _, r := range recovered {
+		out = append(out, finding{levelWarn, "pending",
+			fmt.Sprintf("an interrupted write of %s/%s was %s: %s", r.Integration, r.Key, r.Action, r.Detail),
+			"nothing left to do; it is recorded in patchbay history"})
+	}
+	if err != nil {
+		return out
+	}
+
+	orphans, err := svc.Orphans(ctx)
+	if err != nil {
+		return append(out, finding{levelWarn, "orphans", "could not look for orphaned secrets: " + err.Error(), ""})
+	}
+	if len(orphans) == 0 {
+		return append(out, finding{levelOK, "orphans", fmt.Sprintf("none: every entry of profile %s in the %s is accounted for", f.Globals.Profile, st.Backend().Name), ""})
+	}
+	for _, o := range orphans {
+		if remove {
+			if err := svc.RemoveOrphan(ctx, o.Account); err != nil {
+				out = append(out, finding{levelWarn, "orphans", fmt.Sprintf("%s: could not be removed: %v", o.Account, err), ""})
+				continue
+			}
+			out = append(out, finding{levelOK, "orphans", fmt.Sprintf("removed %s (%s); recorded in the history", o.Account, o.Reason), ""})
+			continue
+		}
+		out = append(out, finding{levelWarn, "orphans", fmt.Sprintf("%s in the %s: %s", o.Account, st.Backend().Name, o.Reason),
+			"if nothing uses it any more (revoke it in the vendor's UI if it still works): patchbay doctor --remove-orphans, which records each removal in the history"})
+	}
+	return out
+}
