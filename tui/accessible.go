@@ -503,8 +503,8 @@ func (a *accessible) askField(v *formValue, rules *optionRules, all []*formValue
 		title := f.Label
 		switch {
 		case f.Kind == steps.KindToggle || f.Kind == steps.KindConfirm:
-			field = huh.NewConfirm().Title(title).Value(&v.on)
-			read = func() string { return strconv.FormatBool(v.on) }
+			field = huh.NewConfirm().Title(title).Accessor(boolAccessor{v})
+			read = func() string { return strconv.FormatBool(v.on.Load()) }
 		case v.isChoice() && f.Kind == steps.KindSelect:
 			opts := make([]huh.Option[string], 0, len(v.options))
 			for _, o := range v.options {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"charm.land/huh/v2"
 
@@ -16,8 +17,15 @@ import (
 type formValue struct {
 	field steps.Field
 	str   string
-	on    bool
 	multi []string
+	// on is a toggle's or confirmation's answer. It is atomic because Huh
+	// evaluates a field's DescriptionFunc in a command, off the UI goroutine,
+	// and the option rules' descriptions read every toggle.
+	on atomic.Bool
+	// state mirrors the toggles for Huh to hash (it cannot see inside an
+	// atomic), so it knows when to recompute a description. Only the UI
+	// goroutine touches it.
+	state *toggleState
 
 	// options is what a select offers (static, or loaded from the vendor).
 	options []steps.Option
@@ -42,7 +50,7 @@ const (
 func (v *formValue) encode() string {
 	switch v.field.Kind {
 	case steps.KindToggle, steps.KindConfirm:
-		return strconv.FormatBool(v.on)
+		return strconv.FormatBool(v.on.Load())
 	case steps.KindMultiSelect:
 		if v.manual {
 			return v.str
@@ -114,13 +122,14 @@ func newFormValues(sp formSpec) []*formValue {
 			case !hasPrior && sp.rules != nil && sp.rules.source != "":
 				// First run of the options step: start from what the table
 				// asks for with the chosen flow.
-				v.on = steps.RecommendedOptions(sp.rules.source)[f.Key]
+				v.on.Store(steps.RecommendedOptions(sp.rules.source)[f.Key])
 			default:
-				v.on, _ = parseBool(prior)
+				on, _ := parseBool(prior)
+				v.on.Store(on)
 			}
 		case steps.KindConfirm:
 			// An attestation is given afresh each run, never pre-filled.
-			v.on = false
+			v.on.Store(false)
 		default:
 			if f.Source != steps.SourceNone {
 				// A free-form field (the Chattr mapping) may still be helped by a
@@ -177,6 +186,7 @@ func (v *formValue) checkValue(raw string) error {
 // confirmations are yes/no buttons; everything else is a text input checked
 // by the field's own validator.
 func buildForm(sp formSpec, vals []*formValue) *huh.Form {
+	linkToggles(vals)
 	fields := make([]huh.Field, 0, len(vals))
 	for _, v := range vals {
 		fields = append(fields, huhField(sp, v, vals))
@@ -242,7 +252,7 @@ func huhField(sp formSpec, v *formValue, all []*formValue) huh.Field {
 			Validate(func(sel []string) error { return v.checkValue(strings.Join(sel, ",")) })
 	case f.Kind == steps.KindToggle:
 		c := huh.NewConfirm().Key(f.Key).Title(title).
-			Affirmative("On").Negative("Off").Value(&v.on)
+			Affirmative("On").Negative("Off").Accessor(boolAccessor{v})
 		if sp.rules != nil {
 			rules := sp.rules
 			// The rules span several toggles, so they are not a field
@@ -250,7 +260,7 @@ func huhField(sp formSpec, v *formValue, all []*formValue) huh.Field {
 			// already left): each toggle's description and the screen's
 			// footer say live what is allowed, and the step's own Validate
 			// refuses a broken set on submit.
-			c.DescriptionFunc(func() string { return rules.describe(f, all) }, ruleBindings(all)).
+			c.DescriptionFunc(func() string { return rules.describe(f, all) }, v.state).
 				Validate(func(on bool) error { return v.checkValue(strconv.FormatBool(on)) })
 			return c
 		}
@@ -258,7 +268,7 @@ func huhField(sp formSpec, v *formValue, all []*formValue) huh.Field {
 			Validate(func(on bool) error { return v.checkValue(strconv.FormatBool(on)) })
 	case f.Kind == steps.KindConfirm:
 		return huh.NewConfirm().Key(f.Key).Title(title).Description(desc).
-			Affirmative("Yes, done").Negative("Not yet").Value(&v.on).
+			Affirmative("Yes, done").Negative("Not yet").Accessor(boolAccessor{v}).
 			Validate(func(on bool) error { return v.checkValue(strconv.FormatBool(on)) })
 	}
 	in := huh.NewInput().Key(f.Key).Title(title).Description(desc).
@@ -348,28 +358,46 @@ func rulesFor(st steps.Step, prior steps.Answers) *optionRules {
 	return r
 }
 
-func toggleState(all []*formValue) map[string]bool {
+// toggleState is what Huh hashes to notice a toggle changed.
+type toggleState struct {
+	On map[string]bool
+}
+
+// boolAccessor gives Huh a yes/no answer stored atomically in a formValue.
+type boolAccessor struct{ v *formValue }
+
+func (a boolAccessor) Get() bool { return a.v.on.Load() }
+
+func (a boolAccessor) Set(b bool) {
+	a.v.on.Store(b)
+	if a.v.state != nil {
+		a.v.state.On[a.v.field.Key] = b
+	}
+}
+
+// linkToggles gives the toggles of one form a shared state for Huh to hash.
+func linkToggles(all []*formValue) {
+	st := &toggleState{On: map[string]bool{}}
+	for _, v := range all {
+		if v.field.Kind == steps.KindToggle {
+			v.state = st
+			st.On[v.field.Key] = v.on.Load()
+		}
+	}
+}
+
+func togglesOn(all []*formValue) map[string]bool {
 	on := make(map[string]bool, len(all))
 	for _, v := range all {
 		if v.field.Kind == steps.KindToggle {
-			on[v.field.Key] = v.on
+			on[v.field.Key] = v.on.Load()
 		}
 	}
 	return on
 }
 
-func ruleBindings(all []*formValue) []*bool {
-	var b []*bool
-	for _, v := range all {
-		if v.field.Kind == steps.KindToggle {
-			b = append(b, &v.on)
-		}
-	}
-	return b
-}
-
 func (r *optionRules) eval(all []*formValue) steps.OptionsEval {
-	return steps.EvaluateOptions(r.source, toggleState(all))
+	return steps.EvaluateOptions(r.source, togglesOn(all))
 }
 
 // describe words one toggle's standing under the current answers.

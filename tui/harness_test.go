@@ -499,3 +499,19 @@ func fixture(events int) app.Overview {
 func appStepInput(values map[string]string, stored map[string]bool) app.StepInput {
 	return app.StepInput{Values: values, StoredSecrets: stored}
 }
+
+// The guard the whole suite leans on: a backend call made outside a command
+// (that is, from Update or View) is caught.
+func TestHarnessCatchesSynchronousBackendCalls(t *testing.T) {
+	fb := newFakeBackend(fixture(0))
+	_, _ = fb.Overview(context.Background())
+	if len(fb.violations) != 1 {
+		t.Fatalf("violations = %v, want the direct call recorded", fb.violations)
+	}
+	fb = newFakeBackend(fixture(0))
+	h := newHarness(t, fb, 80, 24)
+	if fb.callCount("Overview") != 1 || len(fb.violations) != 0 {
+		t.Fatalf("calls = %v, violations = %v", fb.calls, fb.violations)
+	}
+	_ = h
+}

@@ -9,7 +9,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/patchbay/patchbay/app"
-	"github.com/patchbay/patchbay/steps"
 )
 
 // homePane is the pane of the home screen that has the keyboard.
@@ -447,14 +446,4 @@ func (m *homeModel) stepTitle(iv app.IntegrationView, id string) string {
 
 func wrapLines(s string, w int) []string {
 	return strings.Split(wrap(s, max(w, 1)), "\n")
-}
-
-// stepStatus finds a step's recorded status in an overview.
-func stepStatus(iv app.IntegrationView, id string) (steps.Status, bool) {
-	for _, sv := range iv.Steps {
-		if sv.Step.ID == id {
-			return sv.Status, true
-		}
-	}
-	return "", false
 }

@@ -57,9 +57,9 @@ func DefaultKeyMap() *KeyMap {
 		CopyN:      key.NewBinding(key.WithKeys("1", "2", "3", "4", "5", "6", "7", "8", "9"), key.WithHelp("1-9", "copy item")),
 		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
 		Cancel:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
-		Retry:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry check")),
-		Edit:       key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit answers")),
-		Unverified: key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "complete as unverified")),
+		Retry:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry")),
+		Edit:       key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit")),
+		Unverified: key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "as unverified")),
 		Continue:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "continue")),
 	}
 }

@@ -108,6 +108,10 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case tea.KeyPressMsg:
+		// A notice lasts until the next key, except the one about quitting.
+		if !m.quitAfterSave {
+			m.flash = ""
+		}
 		if cmd, handled := m.globalKey(msg); handled {
 			return m, cmd
 		}

@@ -393,7 +393,7 @@ func (m *stepModel) openForm() tea.Cmd {
 				}
 			}
 			if v.field.Kind == steps.KindConfirm {
-				v.on = false
+				v.on.Store(false)
 			}
 		}
 	}

@@ -402,7 +402,7 @@ func TestChartHopOptionRulesLive(t *testing.T) {
 	h.press("enter")
 	// Pre-filled with what the outbound flow asks for.
 	h.mustSee("rules ✓", "Run Daily", "Sync On Change", "Reverse Sync")
-	ev := steps.EvaluateOptions(steps.TruthChartHop, toggleState(h.m.step.vals))
+	ev := steps.EvaluateOptions(steps.TruthChartHop, togglesOn(h.m.step.vals))
 	if !ev.OK() {
 		t.Fatalf("pre-filled options break the rules: %v", ev.Err())
 	}
@@ -494,4 +494,15 @@ func TestStepGolden(t *testing.T) {
 	golden(t, "step_read_80x24", h.view())
 	h.press("enter")
 	golden(t, "step_form_80x24", h.view())
+	h.press("y")
+	golden(t, "step_done_80x24", h.view())
+
+	fb = newFakeBackend(fixture(0))
+	fb.check = func(ctx context.Context, sub app.Submission) (app.Outcome, error) {
+		return app.Outcome{OK: false, Unreachable: true, Detail: "Vetty did not answer (connection refused).",
+			Fix: "Check your network or proxy, then retry."}, nil
+	}
+	h = vettyKey(t, fb, true)
+	answerVettyKey(h, "")
+	golden(t, "step_unreachable_80x24", h.view())
 }
