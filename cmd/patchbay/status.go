@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -17,8 +18,16 @@ import (
 type StatusOptions struct {
 	F    *Factory
 	JSON bool
-	Now  func() time.Time
+	// Live runs every live check against the vendors first, within
+	// LiveTimeout; their results are stored like the dashboard's.
+	Live        bool
+	LiveTimeout time.Duration
+	Now         func() time.Time
 }
+
+// defaultLiveTimeout bounds `status --live` as a whole; each check has its
+// own, shorter bound (app.DefaultCheckTimeout).
+const defaultLiveTimeout = 30 * time.Second
 
 func newStatusCmd(f *Factory) *cobra.Command {
 	opts := &StatusOptions{F: f, Now: time.Now}
@@ -29,24 +38,51 @@ func newStatusCmd(f *Factory) *cobra.Command {
 characters, age, expiry) and the last live check results with their age, from
 what patchbay has recorded.
 
+--live first runs every live check against the vendors (keys, permissions,
+the trigger stage, Vetty packages, option rules, tag counts), concurrently and
+within --timeout, and records the results. A vendor that cannot be reached is
+reported but is not a failure.
+
 It exits 0 when nothing needs attention and 1 otherwise, so cron or a
 monitoring system can call it. --json prints one object for scripts.`,
+		Example: `  patchbay status
+  patchbay status --live --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Flags().Changed("timeout") && !opts.Live {
+				return usageError("--timeout only applies with --live")
+			}
+			if opts.LiveTimeout <= 0 {
+				return usageError("--timeout %s: give a positive duration such as 30s", opts.LiveTimeout)
+			}
 			return statusRun(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print one JSON object")
+	cmd.Flags().BoolVar(&opts.Live, "live", false, "run the live vendor checks first")
+	cmd.Flags().DurationVar(&opts.LiveTimeout, "timeout", defaultLiveTimeout, "bound on the live checks as a whole (with --live)")
 	return cmd
 }
 
 func statusRun(ctx context.Context, opts *StatusOptions) error {
-	svc, err := opts.F.ReadService(ctx)
+	var svc *app.Service
+	var err error
+	if opts.Live {
+		// The checks read the secrets, so this opens the secrets store.
+		svc, err = opts.F.Service(ctx)
+	} else {
+		svc, err = opts.F.ReadService(ctx)
+	}
 	if err != nil {
 		return err
 	}
 	if opts.Now != nil {
 		svc.Now = opts.Now
+	}
+	if opts.Live {
+		if err := statusLive(ctx, opts, svc); err != nil {
+			return err
+		}
 	}
 	report, err := svc.Status(ctx)
 	if err != nil {
@@ -63,6 +99,24 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	}
 	if !report.Healthy() {
 		return &silentExit{code: exitError}
+	}
+	return nil
+}
+
+// statusLive runs every live check once and stores the results. Checks
+// that did not answer within the bound keep their last result, which the
+// report then shows with its age.
+func statusLive(ctx context.Context, opts *StatusOptions, svc *app.Service) error {
+	bctx, cancel := context.WithTimeout(ctx, opts.LiveTimeout)
+	defer cancel()
+	sum, err := app.NewRefresher(svc, app.RefreshOptions{}).RefreshAll(bctx)
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case errors.Is(err, context.DeadlineExceeded):
+		fmt.Fprintf(opts.F.IO.ErrOut, "patchbay: %d live check(s) did not answer within %s; they show their last result\n", sum.Dropped, opts.LiveTimeout)
+	case err != nil:
+		return err
 	}
 	return nil
 }
