@@ -335,8 +335,14 @@ func (a *accessible) runStep(iv app.IntegrationView, stepID string, setup bool) 
 		return false, err
 	}
 
+	fresh := true
+	for _, sv := range iv.Steps {
+		if sv.Step.ID == st.ID && (sv.Status == steps.StatusDone || !sv.CompletedAt.IsZero()) {
+			fresh = false
+		}
+	}
 	sp := formSpec{step: st, answers: input.Values, stored: input.StoredSecrets, typed: map[string]bool{},
-		options: options, optErr: optErr, rules: rulesFor(st, prior)}
+		options: options, optErr: optErr, rules: rulesFor(st, prior), fresh: fresh}
 	vals := newFormValues(sp)
 	typed := map[string]string{}
 	for {

@@ -76,10 +76,14 @@ type formSpec struct {
 	options map[string][]steps.Option
 	optErr  map[string]error
 	rules   *optionRules // non-nil on the ChartHop options step
-	theme   huh.Theme
-	keys    *KeyMap
-	width   int
-	height  int
+	// fresh is true when the step was never completed: the options step then
+	// starts from what the chosen flow asks for, not from the defaults the
+	// backend fills in.
+	fresh  bool
+	theme  huh.Theme
+	keys   *KeyMap
+	width  int
+	height int
 }
 
 // newFormValues prepares one formValue per field, pre-filled.
@@ -119,7 +123,7 @@ func newFormValues(sp formSpec) []*formValue {
 			}
 		case steps.KindToggle:
 			switch {
-			case !hasPrior && sp.rules != nil && sp.rules.source != "":
+			case (sp.fresh || !hasPrior) && sp.rules != nil && sp.rules.source != "":
 				// First run of the options step: start from what the table
 				// asks for with the chosen flow.
 				v.on.Store(steps.RecommendedOptions(sp.rules.source)[f.Key])
@@ -247,8 +251,15 @@ func huhField(sp formSpec, v *formValue, all []*formValue) huh.Field {
 		for _, o := range v.options {
 			opts = append(opts, huh.NewOption(optionLabel(o), o.Value))
 		}
+		// Huh sizes a checklist from its options minus its title and
+		// description, which can leave one row visible: size it whole.
+		w := sp.width
+		if w <= 0 {
+			w = 80
+		}
+		h := 1 + strings.Count(wrap(desc, max(w-4, 10)), "\n") + 1 + len(opts)
 		return huh.NewMultiSelect[string]().Key(f.Key).Title(title).Description(desc).
-			Options(opts...).Value(&v.multi).
+			Options(opts...).Value(&v.multi).Height(h).
 			Validate(func(sel []string) error { return v.checkValue(strings.Join(sel, ",")) })
 	case f.Kind == steps.KindToggle:
 		c := huh.NewConfirm().Key(f.Key).Title(title).

@@ -50,6 +50,13 @@ func TestFormValuesPrefill(t *testing.T) {
 			t.Errorf("%s = %v, want %v", k, got[k], v)
 		}
 	}
+	// Defaults the backend fills in for a step never done do not count as
+	// answers.
+	vals = newFormValues(formSpec{step: opts, rules: &optionRules{source: steps.TruthLever}, fresh: true,
+		answers: map[string]string{steps.OptReverseSync: "false", steps.OptRunDaily: "false"}})
+	if got := togglesOn(vals); !got[steps.OptReverseSync] || !got[steps.OptRunDaily] {
+		t.Errorf("fresh options step = %v, want the inbound recommendation", got)
+	}
 	// A recorded answer wins over the recommendation.
 	vals = newFormValues(formSpec{step: opts, rules: &optionRules{source: steps.TruthLever},
 		answers: map[string]string{steps.OptRunDaily: "false"}})

@@ -200,7 +200,7 @@ func (m *stepModel) Update(msg tea.Msg) tea.Cmd {
 		case msg.err != nil:
 			m.flash = m.c.styles.Error.Render("✗") + " couldn't copy " + msg.label + ": " + plainErr(msg.err)
 		case msg.secret:
-			m.flash = m.c.styles.OK.Render("copied ✓") + " " + msg.label + " (value hidden)"
+			m.flash = m.c.styles.OK.Render("copied ✓") + " (value hidden): " + msg.label
 		default:
 			m.flash = m.c.styles.OK.Render("copied ✓") + " " + msg.label
 		}
@@ -376,6 +376,7 @@ func (m *stepModel) openForm() tea.Cmd {
 		options: m.options,
 		optErr:  m.optErr,
 		rules:   m.rules,
+		fresh:   m.was.CompletedAt.IsZero() && m.was.Status != steps.StatusDone,
 		theme:   m.c.styles.Form,
 		keys:    m.c.keys,
 		width:   m.width,

@@ -334,7 +334,7 @@ func TestStepCopyLiteralAndSecret(t *testing.T) {
 	if len(h.osc52) != 1 || h.osc52[0] != typedSecret || len(h.native) != 1 || h.native[0] != typedSecret {
 		t.Fatalf("the secret did not reach the clipboard: osc52=%d native=%d", len(h.osc52), len(h.native))
 	}
-	h.mustSee("copied ✓ Vetty API key (value hidden)", "secret: copied from the store, never shown")
+	h.mustSee("copied ✓ (value hidden): Vetty API key", "secret: copied from the store, never shown")
 	for _, v := range h.views {
 		if strings.Contains(v, typedSecret) {
 			t.Fatalf("the copied secret was drawn:\n%s", v)
