@@ -24,6 +24,7 @@ type overviewMsg struct {
 
 type stepInputMsg struct {
 	seq   int
+	run   int // which load of this screen; a retry drops the earlier one's answers
 	input app.StepInput
 	prior steps.Answers // answers of the steps this one depends on
 	err   error
@@ -31,6 +32,7 @@ type stepInputMsg struct {
 
 type optionsMsg struct {
 	seq   int
+	run   int
 	field string
 	opts  []steps.Option
 	err   error
@@ -97,7 +99,7 @@ func loadOverview(c *common, gen int) tea.Cmd {
 
 // loadStepInput reads the step's prior answers, and those of the earlier
 // steps it depends on (the options step reads the source of truth there).
-func loadStepInput(c *common, seq int, integration string, st steps.Step) tea.Cmd {
+func loadStepInput(c *common, seq, run int, integration string, st steps.Step) tea.Cmd {
 	ctx, b, d := c.ctx, c.backend, c.loadTimeout
 	deps := dependencySteps(st)
 	return func() tea.Msg {
@@ -105,19 +107,19 @@ func loadStepInput(c *common, seq int, integration string, st steps.Step) tea.Cm
 		defer cancel()
 		in, err := b.StepInput(ctx, integration, st.ID)
 		if err != nil {
-			return stepInputMsg{seq: seq, err: err}
+			return stepInputMsg{seq: seq, run: run, err: err}
 		}
 		prior := steps.Answers{}
 		for _, dep := range deps {
 			din, err := b.StepInput(ctx, integration, dep)
 			if err != nil {
-				return stepInputMsg{seq: seq, err: fmt.Errorf("reading the answers of %s: %w", dep, err)}
+				return stepInputMsg{seq: seq, run: run, err: fmt.Errorf("reading the answers of %s: %w", dep, err)}
 			}
 			if len(din.Values) > 0 {
 				prior[dep] = din.Values
 			}
 		}
-		return stepInputMsg{seq: seq, input: in, prior: prior}
+		return stepInputMsg{seq: seq, run: run, input: in, prior: prior}
 	}
 }
 
@@ -133,7 +135,7 @@ func dependencySteps(st steps.Step) []string {
 	return ids
 }
 
-func loadOptions(c *common, seq int, integration, field string, src steps.OptionSource) tea.Cmd {
+func loadOptions(c *common, seq, run int, integration, field string, src steps.OptionSource) tea.Cmd {
 	ctx, b, d := c.ctx, c.backend, c.loadTimeout
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, d)
@@ -142,7 +144,7 @@ func loadOptions(c *common, seq int, integration, field string, src steps.Option
 		if err == nil && len(opts) == 0 {
 			err = errNoOptions
 		}
-		return optionsMsg{seq: seq, field: field, opts: opts, err: err}
+		return optionsMsg{seq: seq, run: run, field: field, opts: opts, err: err}
 	}
 }
 

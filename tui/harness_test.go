@@ -36,6 +36,7 @@ type fakeBackend struct {
 	ov         app.Overview
 	overviewEr error
 	inputs     map[string]app.StepInput // "integration/step"
+	inputErr   error
 	options    map[steps.OptionSource][]steps.Option
 	optionsErr error
 	check      func(ctx context.Context, sub app.Submission) (app.Outcome, error)
@@ -83,6 +84,9 @@ func (f *fakeBackend) StepInput(ctx context.Context, integration, step string) (
 	f.enter("StepInput " + integration + "/" + step)
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.inputErr != nil {
+		return app.StepInput{}, f.inputErr
+	}
 	in := f.inputs[integration+"/"+step]
 	if in.Values == nil {
 		in.Values = map[string]string{}

@@ -45,7 +45,8 @@ type stepModel struct {
 
 	phase   stepPhase
 	loadErr error
-	pending int // loads still on their way
+	loadRun int // which load (a retry starts a new one)
+	pending int // loads of this run still on their way
 
 	input   app.StepInput
 	prior   steps.Answers
@@ -109,12 +110,14 @@ func newStepModel(c *common, seq int, iv app.IntegrationView, stepID string, set
 func (m *stepModel) Init() tea.Cmd {
 	m.phase = phaseLoading
 	m.loadErr = nil
+	m.loadRun++
 	m.pending = 1
-	cmds := []tea.Cmd{loadStepInput(m.c, m.seq, m.integ.ID, m.step)}
+	m.options, m.optErr = map[string][]steps.Option{}, map[string]error{}
+	cmds := []tea.Cmd{loadStepInput(m.c, m.seq, m.loadRun, m.integ.ID, m.step)}
 	for _, f := range m.step.Fields {
 		if f.Source != steps.SourceNone {
 			m.pending++
-			cmds = append(cmds, loadOptions(m.c, m.seq, m.integ.ID, f.Key, f.Source))
+			cmds = append(cmds, loadOptions(m.c, m.seq, m.loadRun, m.integ.ID, f.Key, f.Source))
 		}
 	}
 	cmds = append(cmds, m.startSpinner())
@@ -165,7 +168,7 @@ func (m *stepModel) Update(msg tea.Msg) tea.Cmd {
 		m.spin, cmd = m.spin.Update(msg)
 		return cmd
 	case stepInputMsg:
-		if msg.seq != m.seq || m.phase != phaseLoading {
+		if msg.seq != m.seq || msg.run != m.loadRun || m.phase != phaseLoading {
 			return nil
 		}
 		if msg.err != nil {
@@ -179,7 +182,7 @@ func (m *stepModel) Update(msg tea.Msg) tea.Cmd {
 		m.rules = rulesFor(m.step, m.prior)
 		return m.loaded()
 	case optionsMsg:
-		if msg.seq != m.seq || m.phase != phaseLoading {
+		if msg.seq != m.seq || msg.run != m.loadRun || m.phase != phaseLoading {
 			return nil
 		}
 		if msg.err != nil {

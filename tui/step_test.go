@@ -506,3 +506,19 @@ func TestStepGolden(t *testing.T) {
 	answerVettyKey(h, "")
 	golden(t, "step_unreachable_80x24", h.view())
 }
+
+func TestStepLoadErrorRetry(t *testing.T) {
+	fb := newFakeBackend(fixture(0))
+	fb.inputErr = errors.New("database is locked")
+	h := newHarness(t, fb, 80, 24, withMode(ModeRunStep, "vetty-chattr", "vetty-key"))
+	h.mustSee("Couldn't load this step: database is locked", "r to try again")
+	h.press("enter")
+	if h.m.step.phase != phaseLoadError {
+		t.Fatal("enter got past a failed load")
+	}
+	fb.inputErr = nil
+	h.press("r")
+	h.mustSee("What to do")
+	h.press("esc")
+	h.mustSee("Integrations")
+}
