@@ -31,7 +31,7 @@ const KeyLifetime = 365 * 24 * time.Hour
 // limit of Certn's older v1 API, so we stay under it.
 const (
 	DefaultRate  rate.Limit = 4
-	DefaultBurst            = 4
+	DefaultBurst int        = 4
 )
 
 // DefaultPageSize is the page size Cases asks for.

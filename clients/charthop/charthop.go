@@ -36,7 +36,7 @@ const DefaultBaseURL = "https://api.charthop.com"
 // ChartHop publishes no rate limit for app tokens; stay gentle.
 const (
 	DefaultRate  rate.Limit = 5
-	DefaultBurst            = 10
+	DefaultBurst int        = 10
 )
 
 // DefaultPageSize is the page size Jobs asks for.

@@ -27,7 +27,7 @@ const EnvURL = "PATCHBAY_LEVER_URL"
 // Lever's documented token bucket: ~10 requests/s per key, bursts to 20.
 const (
 	DefaultRate  rate.Limit = 10
-	DefaultBurst            = 20
+	DefaultBurst int        = 20
 )
 
 // DefaultPageSize is Lever's maximum (and default) page size.

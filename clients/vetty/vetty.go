@@ -35,7 +35,7 @@ const DefaultBaseURL = "https://api.vetty.co/cfapi/v1"
 // Vetty publishes no rate limit; stay gentle.
 const (
 	DefaultRate  rate.Limit = 2
-	DefaultBurst            = 5
+	DefaultBurst int        = 5
 )
 
 // DefaultPageSize is the page size Packages asks for.
