@@ -164,6 +164,8 @@ func (m *homeModel) Update(msg tea.Msg) tea.Cmd {
 				return emit(openStepMsg{integration: iv.Integration.ID, step: iv.Steps[m.step].Step.ID})
 			}
 		}
+	case key.Matches(kmsg, k.Rotate):
+		return m.rotateKey()
 	case key.Matches(kmsg, k.Setup):
 		next := iv.NextStep
 		if next == "" && len(iv.Steps) > 0 {
@@ -200,7 +202,7 @@ func clamp(v, lo, hi int) int { return max(lo, min(v, hi)) }
 
 func (m *homeModel) ShortHelp() []key.Binding {
 	k := m.c.keys
-	return []key.Binding{k.Move, k.NextPane, k.Open, k.Setup, k.Refresh}
+	return append([]key.Binding{k.Move, k.NextPane, k.Open, k.Setup, k.Refresh}, m.rotateHelp()...)
 }
 
 func (m *homeModel) FullHelp() [][]key.Binding {
@@ -211,6 +213,7 @@ func (m *homeModel) FullHelp() [][]key.Binding {
 			key.NewBinding(key.WithKeys(k.Open.Keys()...), key.WithHelp(k.Open.Help().Key, "open the selected step")),
 			key.NewBinding(key.WithKeys(k.Setup.Keys()...), key.WithHelp(k.Setup.Help().Key, "guided setup from the next step")),
 			key.NewBinding(key.WithKeys(k.Refresh.Keys()...), key.WithHelp(k.Refresh.Help().Key, "refresh now")),
+			key.NewBinding(key.WithKeys(k.Rotate.Keys()...), key.WithHelp(k.Rotate.Help().Key, "rotate the selected step's secret")),
 		},
 	}
 }

@@ -20,6 +20,7 @@ type KeyMap struct {
 	Open     key.Binding
 	Setup    key.Binding
 	Refresh  key.Binding
+	Rotate   key.Binding // the selected secret (home)
 
 	// The step screen.
 	Answer     key.Binding
@@ -32,6 +33,9 @@ type KeyMap struct {
 	Edit       key.Binding
 	Unverified key.Binding
 	Continue   key.Binding
+
+	// The rotation screen.
+	Revoked key.Binding
 }
 
 // DefaultKeyMap returns patchbay's keys.
@@ -50,6 +54,7 @@ func DefaultKeyMap() *KeyMap {
 		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
 		Setup:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "setup")),
 		Refresh:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
+		Rotate:   key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "rotate secret")),
 
 		Answer:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "answer")),
 		OpenLink:   key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open link")),
@@ -61,5 +66,7 @@ func DefaultKeyMap() *KeyMap {
 		Edit:       key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "edit")),
 		Unverified: key.NewBinding(key.WithKeys("u"), key.WithHelp("u", "as unverified")),
 		Continue:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "continue")),
+
+		Revoked: key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "old one revoked")),
 	}
 }

@@ -17,6 +17,7 @@ type screen int
 const (
 	screenHome screen = iota
 	screenStep
+	screenRotate
 )
 
 // pendingNext remembers, after a step was finished in guided setup, to open
@@ -36,7 +37,8 @@ type rootModel struct {
 	screen screen
 	home   *homeModel
 	step   *stepModel
-	seq    int // last step screen number
+	rotate *rotateModel
+	seq    int // last step (or rotation) screen number
 
 	mode             Mode
 	startIntegration string
@@ -126,7 +128,14 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(m.refresh(), refreshTick(m.c, m.tickGen))
 	case openStepMsg:
 		m.flash = ""
+		m.rotate = nil // a re-run chosen on the rotation screen replaces it
 		return m, m.openStep(msg.integration, msg.step, msg.setup)
+	case openRotateMsg:
+		m.flash = ""
+		return m, m.openRotate(msg)
+	case closeRotateMsg:
+		m.closeRotate()
+		return m, m.refresh()
 	case closeStepMsg:
 		m.closeStep()
 		return m, m.refresh()
@@ -153,6 +162,10 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.step != nil {
 			return m, m.step.Update(msg)
 		}
+	case screenRotate:
+		if m.rotate != nil {
+			return m, m.rotate.Update(msg)
+		}
 	default:
 		return m, m.home.Update(msg)
 	}
@@ -162,7 +175,7 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // globalKey handles the keys that mean the same on every screen.
 func (m *rootModel) globalKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	k := m.c.keys
-	capturing := m.screen == screenStep && m.step != nil && m.step.capturesKeys()
+	capturing := m.screen == screenStep && m.step != nil && m.step.capturesKeys() || m.rotateCaptures()
 	switch {
 	case key.Matches(msg, k.ForceQuit):
 		return m.quit(), true
@@ -324,6 +337,9 @@ func (m *rootModel) resize() {
 	if m.step != nil {
 		m.step.SetSize(w, h)
 	}
+	if m.rotate != nil {
+		m.rotate.SetSize(w, h)
+	}
 }
 
 func (m *rootModel) bodyHeight() int {
@@ -343,12 +359,15 @@ func (m *rootModel) active() component {
 	if m.screen == screenStep && m.step != nil {
 		return m.step
 	}
+	if m.screen == screenRotate && m.rotate != nil {
+		return m.rotate
+	}
 	return m.home
 }
 
 func (m *rootModel) globalBindings() []key.Binding {
 	k := m.c.keys
-	if m.screen == screenStep && m.step != nil && m.step.capturesKeys() {
+	if m.screen == screenStep && m.step != nil && m.step.capturesKeys() || m.rotateCaptures() {
 		return []key.Binding{k.ForceQuit}
 	}
 	return []key.Binding{k.Help, k.Quit}
@@ -379,6 +398,10 @@ func (m *rootModel) render() string {
 	case screenStep:
 		if m.step != nil {
 			body = m.step.View()
+		}
+	case screenRotate:
+		if m.rotate != nil {
+			body = m.rotate.View()
 		}
 	default:
 		body = m.home.View()
