@@ -653,7 +653,7 @@ func (a *accessible) checkAndComplete(st steps.Step, sub app.Submission, warning
 			a.println("The check could not run: " + plainErr(cerr) + ". Nothing was saved.")
 		}
 		if cerr == nil && out.OK {
-			return a.complete(st, sub, out, prior)
+			return a.complete(st, sub, out, prior, warnings)
 		}
 		if cerr == nil || errors.Is(cerr, context.DeadlineExceeded) {
 			if out.Unreachable {
@@ -667,7 +667,7 @@ func (a *accessible) checkAndComplete(st steps.Step, sub app.Submission, warning
 			if out.Fix != "" {
 				a.println("Fix: " + out.Fix)
 			}
-			for _, w := range out.Warnings {
+			for _, w := range mergeWarnings(warnings, out.Warnings)[len(mergeWarnings(warnings)):] {
 				a.println("Warning: " + w)
 			}
 		}
@@ -685,14 +685,16 @@ func (a *accessible) checkAndComplete(st steps.Step, sub app.Submission, warning
 			return false, true, nil
 		case "unverified":
 			out.Proof = steps.ProofUnverified
-			return a.complete(st, sub, out, prior)
+			return a.complete(st, sub, out, prior, warnings)
 		case "stop":
 			return false, false, nil
 		}
 	}
 }
 
-func (a *accessible) complete(st steps.Step, sub app.Submission, out app.Outcome, prior steps.Answers) (bool, bool, error) {
+// complete makes the step's one write. shown are the warnings already
+// printed, which the outcome repeats.
+func (a *accessible) complete(st steps.Step, sub app.Submission, out app.Outcome, prior steps.Answers, shown []string) (bool, bool, error) {
 	a.println("saving…")
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(a.c.ctx), a.c.completeTimeout)
 	err := a.c.backend.Complete(ctx, sub, out)
@@ -704,7 +706,7 @@ func (a *accessible) complete(st steps.Step, sub app.Submission, out app.Outcome
 	if out.Detail != "" {
 		a.println(out.Detail)
 	}
-	for _, w := range out.Warnings {
+	for _, w := range mergeWarnings(shown, out.Warnings)[len(mergeWarnings(shown)):] {
 		a.println("Warning: " + w)
 	}
 	if st.Handoff != nil {

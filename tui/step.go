@@ -916,9 +916,25 @@ func (m *stepModel) warningLines(hang func(string, string)) {
 	}
 }
 
+// outcomeWarnings shows the form's warnings and the check's, once each (the
+// backend repeats the answers' warnings in its outcome).
 func (m *stepModel) outcomeWarnings(hang func(string, string)) {
-	m.warningLines(hang)
-	for _, w := range m.outcome.Warnings {
+	for _, w := range mergeWarnings(m.warnings, m.outcome.Warnings) {
 		hang(m.c.styles.Warn.Render("  ! "), w)
 	}
+}
+
+// mergeWarnings joins warning lists, dropping repeats, in order.
+func mergeWarnings(lists ...[]string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, l := range lists {
+		for _, w := range l {
+			if !seen[w] {
+				seen[w] = true
+				out = append(out, w)
+			}
+		}
+	}
+	return out
 }
