@@ -9,6 +9,7 @@ import (
 
 	"github.com/patchbay/patchbay/steps"
 	"github.com/patchbay/patchbay/store"
+	"github.com/patchbay/patchbay/store/secrets"
 )
 
 // ErrCheckFailed is returned when a step is completed although its live
@@ -74,6 +75,15 @@ func (s *Service) Complete(ctx context.Context, sub Submission, out Outcome) err
 		v, ok := given[key]
 		if !ok {
 			continue
+		}
+		if _, replaced := stored[key]; replaced {
+			// The same value pasted again is a kept secret, not a new one:
+			// nothing was handed on that needs handing on again.
+			cur, err := s.Secrets.Get(ctx, secrets.Account(s.Profile, in.ID, key))
+			if err == nil && cur == v {
+				delete(given, key)
+				continue
+			}
 		}
 		meta := store.SecretMeta{
 			Profile: s.Profile, Integration: in.ID, Key: key,

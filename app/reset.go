@@ -194,7 +194,7 @@ func (s *Service) reset(ctx context.Context, plan ResetPlan, removeSecrets bool,
 		for _, sv := range plan.Secrets {
 			id, err := tx.AddPendingOp(ctx, store.PendingOp{
 				Profile: s.Profile, Integration: in.ID, Key: sv.Key, Op: store.OpDelete,
-				Phase: PhaseCommitted, Meta: map[string]string{"reason": reason, "last4": sv.Last4},
+				Phase: PhaseCommitted, Meta: ownedMeta(map[string]string{"reason": reason, "last4": sv.Last4}),
 			})
 			if err != nil {
 				return err

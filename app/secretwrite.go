@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
+	"time"
 
 	"github.com/patchbay/patchbay/store"
 	"github.com/patchbay/patchbay/store/secrets"
@@ -84,7 +87,7 @@ func (s *Service) writeSecrets(ctx context.Context, integration string, writes [
 		id, err := s.DB.AddPendingOp(ctx, store.PendingOp{
 			Profile: s.Profile, Integration: integration, Key: w.Key, Op: op,
 			StagingAccount: stagingAccount(account), Phase: PhaseStaging,
-			Meta: map[string]string{"keep_previous": fmt.Sprint(w.KeepPrevious)},
+			Meta: ownedMeta(map[string]string{"keep_previous": fmt.Sprint(w.KeepPrevious)}),
 		})
 		if err != nil {
 			return rollback(fmt.Errorf("recording the write of %s: %w", w.Key, err))
@@ -160,6 +163,11 @@ func (s *Service) Recover(ctx context.Context) ([]Recovery, error) {
 	}
 	var out []Recovery
 	for _, op := range ops {
+		if inFlightElsewhere(op, s.now()) {
+			// Another patchbay is in the middle of this write: it finishes
+			// it itself. Only a dead owner's operation is ours to recover.
+			continue
+		}
 		if op.Op == store.OpDelete {
 			// A removal the admin agreed to (reset.go): always rolled forward.
 			r, err := s.finishRemoval(ctx, op)
@@ -221,4 +229,28 @@ func (s *Service) Recover(ctx context.Context) ([]Recovery, error) {
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// ownerTTL bounds how long a pending operation may be attributed to a live
+// process: past it, a reused process ID cannot keep a crashed write pending.
+const ownerTTL = 10 * time.Minute
+
+// ownedMeta records which process runs a pending operation, so that a second
+// patchbay starting meanwhile does not "recover" a write still in progress.
+func ownedMeta(meta map[string]string) map[string]string {
+	meta["pid"] = strconv.Itoa(os.Getpid())
+	return meta
+}
+
+// inFlightElsewhere reports whether op belongs to another process that is
+// still alive and started it recently.
+func inFlightElsewhere(op store.PendingOp, now time.Time) bool {
+	pid, err := strconv.Atoi(op.Meta["pid"])
+	if err != nil || pid <= 0 || pid == os.Getpid() {
+		return false
+	}
+	if now.Sub(op.CreatedAt) > ownerTTL {
+		return false
+	}
+	return processAlive(pid)
 }

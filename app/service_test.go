@@ -6,8 +6,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/patchbay/patchbay/steps"
 	"github.com/patchbay/patchbay/store"
@@ -160,7 +162,12 @@ func TestNewKeyMarksTheStepsThatHandedItOn(t *testing.T) {
 			t.Errorf("%s is %s, want %s", sv.Step.ID, sv.Status, want)
 		}
 	}
-	// Keeping the stored key (no new value) marks nothing.
+	// Pasting the same key again, or keeping it, marks nothing.
+	e.run(t, "certn-lever", "certn-credentials", map[string]string{"confirmed": "true"}, nil)
+	e.run(t, "certn-lever", "lever-key", map[string]string{"region": "us"}, map[string]string{"api_key": "lever-key-second-2222-3333"})
+	if iv := e.integration(t, "certn-lever"); iv.State != steps.StateComplete {
+		t.Errorf("after pasting the same key again: %s, want complete", iv.State)
+	}
 	e.run(t, "certn-lever", "certn-credentials", map[string]string{"confirmed": "true"}, nil)
 	e.run(t, "certn-lever", "lever-key", map[string]string{"region": "us"}, nil)
 	if iv := e.integration(t, "certn-lever"); iv.State != steps.StateComplete {
@@ -219,3 +226,29 @@ func TestRecoverFinishesOrRollsBackAnInterruptedWrite(t *testing.T) {
 }
 
 var errCrash = errors.New("simulated crash")
+
+func TestRecoverLeavesAnotherLiveProcesssWriteAlone(t *testing.T) {
+	e := newTestEnv(t)
+	e.now = time.Now().UTC() // the store stamps the op with the real clock
+	ctx := context.Background()
+	// The parent process (go test) stands for a second patchbay mid-write.
+	id, err := e.db.AddPendingOp(ctx, store.PendingOp{
+		Profile: "acme", Integration: "certn-lever", Key: "api_key", Op: store.OpSet,
+		StagingAccount: "acme/certn-lever/api_key.staging", Phase: PhaseStaging,
+		Meta: map[string]string{"pid": strconv.Itoa(os.Getppid())},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := e.svc.Recover(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("recovered %+v, %v; want the live owner's write left alone", got, err)
+	}
+	if _, err := e.db.GetPendingOp(ctx, id); err != nil {
+		t.Fatalf("the pending op is gone: %v", err)
+	}
+	// Once it is old enough, a reused process ID no longer protects it.
+	e.now = e.now.Add(ownerTTL + time.Hour)
+	if got, err := e.svc.Recover(ctx); err != nil || len(got) != 1 || got[0].Action != "rolled back" {
+		t.Fatalf("recovered %+v, %v; want one rollback", got, err)
+	}
+}

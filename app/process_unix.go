@@ -1,0 +1,15 @@
+//go:build unix
+
+package app
+
+import (
+	"errors"
+	"syscall"
+)
+
+// processAlive reports whether a process with this ID exists (EPERM means
+// it exists but belongs to someone else).
+func processAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
