@@ -49,6 +49,10 @@ type Options struct {
 
 	// CheckTimeout bounds one live check (default 20s).
 	CheckTimeout time.Duration
+
+	// Live is the background refresher of the dashboard; nil shows the
+	// stored results only.
+	Live LiveChecks
 }
 
 // Errors Run and RunAccessible return.
