@@ -280,7 +280,14 @@ func huhField(sp formSpec, v *formValue, all []*formValue) huh.Field {
 	case f.Kind == steps.KindConfirm:
 		return huh.NewConfirm().Key(f.Key).Title(title).Description(desc).
 			Affirmative("Yes, done").Negative("Not yet").Accessor(boolAccessor{v}).
-			Validate(func(on bool) error { return v.checkValue(strconv.FormatBool(on)) })
+			Validate(func(on bool) error {
+				if !on {
+					// The catalog's message names confirmed=true, the command
+					// line's wording; here the answer is a key press.
+					return errors.New("press y (Yes, done) once it is done in the vendor's UI, or esc to come back later")
+				}
+				return v.checkValue(strconv.FormatBool(on))
+			})
 	}
 	in := huh.NewInput().Key(f.Key).Title(title).Description(desc).
 		Value(&v.str).Validate(v.checkValue)
