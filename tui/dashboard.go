@@ -518,7 +518,7 @@ func (m *dashboardModel) secretLine(sec app.SecretView, now time.Time) string {
 	if sec.Last4 != "" {
 		line += " ····" + sec.Last4
 	}
-	line += s.Muted.Render(" · "+b+" · "+age(now, sec.CreatedAt)+" old")
+	line += s.Muted.Render(" · " + b + " · " + age(now, sec.CreatedAt) + " old")
 	if left, ok := sec.ExpiresIn(now); ok {
 		days := int(left.Hours() / 24)
 		switch {
