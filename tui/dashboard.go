@@ -149,6 +149,10 @@ type dashboardModel struct {
 
 	scroll        int
 	width, height int
+
+	// version counts changes, so a parent caching rendered rows (the home
+	// screen) knows when to draw them again.
+	version int
 }
 
 func newDashboardModel(c *common, live LiveChecks) *dashboardModel {
@@ -174,6 +178,7 @@ func (m *dashboardModel) SetSize(width, height int) { m.width, m.height = width,
 // holds are dropped; newer ones stay.
 func (m *dashboardModel) SetOverview(ov app.Overview) {
 	m.ov, m.loaded = ov, true
+	m.version++
 	for k, row := range m.rows {
 		if row.state != rowIdle {
 			continue
@@ -202,6 +207,7 @@ func (m *dashboardModel) stored(k checkKey) (app.CheckView, bool) {
 func (m *dashboardModel) busy() bool { return m.refreshing }
 
 func (m *dashboardModel) Update(msg tea.Msg) tea.Cmd {
+	m.version++
 	switch msg := msg.(type) {
 	case liveStartedMsg:
 		m.ch = msg.ch
@@ -343,7 +349,7 @@ func (m *dashboardModel) View() string {
 		leftW := w - rightW - 3
 		left := m.scrolled(m.cardLines(leftW, now), body)
 		callsH := max(body/2, 3)
-		right := append(m.callLines(rightW, callsH), m.eventLines(rightW, body-callsH, "")...)
+		right := append(padLines(m.callLines(rightW, callsH), callsH), m.eventLines(rightW, body-callsH, "")...)
 		sep := s.Divider.Render(" │ ")
 		for i := range body {
 			l, r := "", ""
@@ -363,7 +369,7 @@ func (m *dashboardModel) View() string {
 	for len(lines) < 1+cardsH {
 		lines = append(lines, "")
 	}
-	lines = append(lines, m.callLines(w, logH)...)
+	lines = append(lines, padLines(m.callLines(w, logH), logH)...)
 	lines = append(lines, m.eventLines(w, body-cardsH-logH, "")...)
 	return fit(strings.Join(lines, "\n"), w, h)
 }
@@ -397,6 +403,8 @@ func (m *dashboardModel) scrolled(lines []string, h int) []string {
 // statusLine says what the refresher is doing and how old the results are.
 func (m *dashboardModel) statusLine(now time.Time) string {
 	s := m.c.styles
+	// The styles change once the terminal reports its background.
+	m.spin.Style = s.Spinner
 	if m.live == nil {
 		return s.PaneTitle.Render("Live checks") + s.Muted.Render(" · stored results")
 	}
@@ -518,7 +526,7 @@ func (m *dashboardModel) secretLine(sec app.SecretView, now time.Time) string {
 	if sec.Last4 != "" {
 		line += " ····" + sec.Last4
 	}
-	line += s.Muted.Render(" · " + b + " · " + age(now, sec.CreatedAt) + " old")
+	line += s.Muted.Render(" · " + b + " · created " + ago(now, sec.CreatedAt))
 	if left, ok := sec.ExpiresIn(now); ok {
 		days := int(left.Hours() / 24)
 		switch {
@@ -536,8 +544,8 @@ func (m *dashboardModel) secretLine(sec app.SecretView, now time.Time) string {
 	return line
 }
 
-// checkOrder lists an integration's checks: the stored ones, then any the
-// running refresh planned that were never stored, in a stable order.
+// checkOrder lists an integration's checks, stored or only planned so far:
+// the secrets first, then their expiry, then the rest, each by name.
 func (m *dashboardModel) checkOrder(iv app.IntegrationView) []string {
 	var names []string
 	seen := map[string]bool{}
@@ -545,14 +553,28 @@ func (m *dashboardModel) checkOrder(iv app.IntegrationView) []string {
 		names = append(names, c.Name)
 		seen[c.Name] = true
 	}
-	var extra []string
 	for k := range m.rows {
 		if k.integration == iv.Integration.ID && !seen[k.name] {
-			extra = append(extra, k.name)
+			names = append(names, k.name)
+			seen[k.name] = true
 		}
 	}
-	sort.Strings(extra)
-	return append(names, extra...)
+	rank := func(name string) int {
+		switch {
+		case strings.HasPrefix(name, "secret."):
+			return 0
+		case strings.HasPrefix(name, "expiry."):
+			return 1
+		}
+		return 2
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if ri, rj := rank(names[i]), rank(names[j]); ri != rj {
+			return ri < rj
+		}
+		return names[i] < names[j]
+	})
+	return names
 }
 
 // checkLine is one check: a mark (or the spinner), its name, result, age
@@ -650,6 +672,11 @@ func (m *dashboardModel) callLines(w, h int) []string {
 		}
 		lines = append(lines, truncate(line, w))
 	}
+	return lines
+}
+
+// padLines fills lines up to h with blank ones.
+func padLines(lines []string, h int) []string {
 	for len(lines) < h {
 		lines = append(lines, "")
 	}

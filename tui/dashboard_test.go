@@ -196,7 +196,7 @@ func TestDashboardShowsStoredStateThenLiveResults(t *testing.T) {
 	}
 	d.mustSee("patchbay · dashboard · profile acme", "Live checks · every 1m · starting…",
 		"Vetty background checks in Chattr", "attention ■■■■ 4/4",
-		"api_key ····9f3c · keyring · 710d old · expires in 20d ⚠",
+		"api_key ····9f3c · keyring · created 710d ago · expires in 20d ⚠",
 		`! Vetty packages   drift          5m   Vetty no longer lists "Healthcare" (for Nurse)`,
 		"! chattr-connect needs a re-run",
 		"■■■□□□ 3/6", "next: ",
@@ -318,4 +318,52 @@ func TestCallRingKeepsTheNewest(t *testing.T) {
 	if r.n != callLogSize || r.newest(0).Status != callLogSize+4 || r.newest(callLogSize-1).Status != 5 {
 		t.Errorf("ring: n=%d newest=%d oldest=%d", r.n, r.newest(0).Status, r.newest(callLogSize-1).Status)
 	}
+}
+
+// The home screen's dashboard pane runs the same live checks: spinners on
+// the selected integration's rows, results as they come, and the checks
+// go on while a step screen is open.
+func TestHomePaneShowsLiveChecks(t *testing.T) {
+	fb := newFakeBackend(dashFixture())
+	live := newFakeLive()
+	h := newHarness(t, fb, 150, 40)
+	h.m.attachLive(live)
+	h.holdName = "listenLive"
+	h.run(h.m.liveInit())
+	push := func(us ...app.Update) {
+		t.Helper()
+		for _, u := range us {
+			live.ch <- u
+		}
+		if len(h.held) != 1 {
+			t.Fatalf("%d held commands, want the one listening", len(h.held))
+		}
+		cmd := h.held[0]
+		h.held = nil
+		h.send(cmd())
+	}
+	mapping := ref("vetty-chattr", "vetty.package_mapping", app.VendorVetty)
+	push(app.Update{Gen: 1, Kind: app.UpdateRefreshStarted, Planned: []app.CheckRef{mapping}},
+		app.Update{Gen: 1, Kind: app.UpdateCheckStarted, Check: mapping})
+	h.mustSee("Live checks · every 1m", "checking 0/1", "Vetty packages   checking…", "API calls")
+
+	// Keys work while the check runs: open a step, results keep coming.
+	h.press("tab", "enter")
+	h.mustSee("step 1 of 4")
+	overviews := fb.callCount("Overview")
+	push(app.Update{Gen: 1, Kind: app.UpdateCheckDone, Check: mapping, Result: app.CheckView{Name: mapping.Name, Result: "valid", Detail: "Vetty lists every mapped package (3 position(s))", CheckedAt: testNow}},
+		app.Update{Kind: app.UpdateCall, Call: app.CallRecord{At: testNow, Vendor: "vetty", Method: "GET", Path: "/packages", Status: 200, Latency: 300 * time.Millisecond}},
+		app.Update{Gen: 1, Kind: app.UpdateRefreshDone, Summary: app.Summary{Gen: 1, Results: []app.CheckOutcome{{CheckRef: mapping, Result: "valid"}}}})
+	if fb.callCount("Overview") != overviews+1 {
+		t.Error("the overview was not reloaded after the refresh")
+	}
+	h.press("esc")
+	h.mustSee("✓ Vetty packages   valid          now  Vetty lists every mapped package", "GET  vetty  /packages")
+
+	// r reloads what is stored and asks the refresher for a run now.
+	h.press("r")
+	if live.triggers.Load() != 1 {
+		t.Errorf("r sent %d triggers, want 1", live.triggers.Load())
+	}
+	checkSize(t, h.view(), 150, 40)
 }

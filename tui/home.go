@@ -50,6 +50,10 @@ type homeModel struct {
 	// version counts overviews taken, for the render cache.
 	version int
 	cache   dashCache
+
+	// dash is the live dashboard (see dashboard_home.go); nil without a
+	// refresher.
+	dash *dashboardModel
 }
 
 // dashCache keeps the dashboard's rendered rows between keypresses: scrolling
@@ -65,6 +69,7 @@ type dashKey struct {
 	focused               bool
 	styles                *Styles
 	minute                int64 // ages are shown to the minute
+	live                  int   // the live dashboard's version
 }
 
 func newHomeModel(c *common) *homeModel {
@@ -108,6 +113,9 @@ func (m *homeModel) SetOverview(ov app.Overview) {
 	}
 	m.dashScroll = 0
 	m.version++
+	if m.dash != nil {
+		m.dash.SetOverview(ov)
+	}
 }
 
 // SetError records a failed load; what was shown before stays on screen.
@@ -144,6 +152,9 @@ func (m *homeModel) Update(msg tea.Msg) tea.Cmd {
 	iv, have := m.selected()
 	switch {
 	case key.Matches(kmsg, k.Refresh):
+		if m.dash != nil {
+			return tea.Batch(emit(refreshMsg{}), triggerLive(m.dash.live))
+		}
 		return emit(refreshMsg{})
 	case !have:
 		return nil
@@ -324,6 +335,9 @@ func (m *homeModel) dashboardLines(w, h int) []string {
 	now := m.c.now()
 	key := dashKey{version: m.version, integ: m.integ, width: w, focused: m.focus == paneDashboard,
 		styles: m.c.styles, minute: now.Unix() / 60}
+	if m.dash != nil {
+		key.live = m.dash.version
+	}
 	if m.cache.key != key || m.cache.events == nil {
 		m.cache = dashCache{key: key, fixed: m.dashboardFixed(w, now), events: map[int]string{}}
 	}
@@ -381,9 +395,16 @@ func (m *homeModel) dashboardFixed(w int, now time.Time) []string {
 		fixed = append(fixed, truncate("    "+m.secretStatus(sec, now), w))
 	}
 
-	fixed = append(fixed, "", s.PaneTitle.Render("Last checks"))
-	if len(iv.Checks) == 0 {
-		fixed = append(fixed, s.Muted.Render("  none yet"))
+	fixed = append(fixed, "")
+	if m.dash != nil {
+		// The checks as the refresher runs them, with the call log.
+		fixed = append(fixed, m.dash.homeSection(iv, w, now)...)
+		iv.Checks = nil
+	} else {
+		fixed = append(fixed, s.PaneTitle.Render("Last checks"))
+		if len(iv.Checks) == 0 {
+			fixed = append(fixed, s.Muted.Render("  none yet"))
+		}
 	}
 	for _, ch := range iv.Checks {
 		line := fmt.Sprintf("  %s %s · %s", ch.Name, s.LiveResult(ch.Result), ago(now, ch.CheckedAt))

@@ -75,7 +75,7 @@ func newRootModel(c *common, mode Mode, integration, step string) *rootModel {
 }
 
 func (m *rootModel) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.refresh(), refreshTick(m.c, m.tickGen)}
+	cmds := []tea.Cmd{m.refresh(), refreshTick(m.c, m.tickGen), m.liveInit()}
 	if !m.c.plain {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
@@ -95,6 +95,9 @@ func (m *rootModel) refresh() tea.Cmd {
 }
 
 func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if cmd, ok := m.liveUpdate(msg); ok {
+		return m, cmd
+	}
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.c.width, m.c.height = msg.Width, msg.Height

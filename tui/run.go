@@ -125,6 +125,7 @@ func Run(ctx context.Context, opts Options) error {
 	browser.Stdout, browser.Stderr = io.Discard, io.Discard
 
 	root := newRootModel(c, opts.Mode, opts.StartIntegration, opts.StartStep)
+	root.attachLive(opts.Live)
 	popts := []tea.ProgramOption{tea.WithContext(ctx)}
 	if opts.In != nil {
 		popts = append(popts, tea.WithInput(opts.In))

@@ -30,5 +30,16 @@ func (f *Factory) runTUI(ctx context.Context, svc *app.Service, opts tui.Options
 	if f.Globals.Accessible {
 		return tui.RunAccessible(ctx, opts, f.IO.In, f.IO.Out)
 	}
+	if opts.Mode == tui.ModeHome && opts.Live == nil {
+		// The dashboard pane's live checks, stopped with the home screen.
+		interval, err := f.refreshInterval(0)
+		if err != nil {
+			return err
+		}
+		var stop context.CancelFunc
+		ctx, stop = context.WithCancel(ctx)
+		defer stop()
+		opts.Live = f.refresher(svc, interval)
+	}
 	return tui.Run(ctx, opts)
 }
