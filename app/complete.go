@@ -105,7 +105,7 @@ func (s *Service) Complete(ctx context.Context, sub Submission, out Outcome) err
 	}
 
 	summary := fmt.Sprintf("%s: %s", st.Title, outcome)
-	if proof != "" {
+	if proof != "" && proof != steps.ProofUnverified {
 		summary += " — " + string(proof)
 	}
 	detail := map[string]string{"proof": string(proof)}

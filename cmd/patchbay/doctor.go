@@ -191,6 +191,12 @@ func doctorSecrets(ctx context.Context, f *Factory) ([]finding, secrets.Store) {
 	case errors.Is(err, secrets.ErrUnavailable):
 		return []finding{{levelFail, "secrets", fmt.Sprintf("%s: %v", name, err),
 			"on a machine without a keyring, use the encrypted vault: patchbay --secrets vault doctor (passphrase from a prompt or " + secrets.VaultPassphraseEnv + ")"}}, nil
+	case errors.Is(err, secrets.ErrLocked):
+		return []finding{{levelFail, "secrets", fmt.Sprintf("%s: %v", name, err),
+			"unlock the keyring from your desktop session (or log in to one) and run doctor again, or use the vault: --secrets vault"}}, nil
+	case errors.Is(err, secrets.ErrBadPassphrase):
+		return []finding{{levelFail, "secrets", fmt.Sprintf("%s: %v", name, err),
+			"give the passphrase the vault was created with (prompt or " + secrets.VaultPassphraseEnv + ")"}}, nil
 	case errors.Is(err, secrets.ErrTimeout):
 		return []finding{{levelFail, "secrets", fmt.Sprintf("%s: %v", name, err),
 			"unlock your keyring and run doctor again, raise PATCHBAY_KEYRING_TIMEOUT, or use the vault: --secrets vault"}}, nil

@@ -190,3 +190,26 @@ func assertSecretNotInDir(t *testing.T, dir, secret string) {
 		}
 	}
 }
+
+func TestDoctorWithLockedKeyring(t *testing.T) {
+	secretstest.LockedKeyring(t)
+	c := newCLI(t)
+	r := c.run("", "doctor", "--offline")
+	if r.code != exitError || !strings.Contains(r.out, "FAIL  secrets") || !strings.Contains(r.out, "fix: unlock the keyring") {
+		t.Fatalf("exit %d:\n%s%s", r.code, r.out, r.err)
+	}
+}
+
+func TestOfflineVendorCompletesUnverified(t *testing.T) {
+	secretstest.PrivateKeyring(t)
+	c := newCLI(t)
+	c.env["PATCHBAY_LEVER_URL"] = "http://127.0.0.1:1/v1" // nothing listens there
+	r := c.run("lever-key-offline-0123456", "run", "certn-lever/lever-key", "--set", "region=us", "--set", "api_key=@-")
+	if r.code != 0 || !strings.Contains(r.out, "done, unverified") || !strings.Contains(r.out, "status --live") {
+		t.Fatalf("exit %d:\n%s%s", r.code, r.out, r.err)
+	}
+	r = c.run("", "status", "--json")
+	if r.code != 0 || !strings.Contains(r.out, `"proof": "unverified"`) {
+		t.Fatalf("status: exit %d\n%s", r.code, r.out)
+	}
+}

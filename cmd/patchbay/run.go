@@ -171,7 +171,7 @@ func runStepNonInteractive(ctx context.Context, f *Factory, svc *app.Service, in
 	}
 	switch {
 	case outcome.Unreachable:
-		fmt.Fprintf(out, "  done, unverified: %s\n  %s\n", outcome.Detail, outcome.Fix)
+		fmt.Fprintf(out, "  done, unverified: %s\n  verify it later with patchbay status --live, or re-run it: patchbay run %s\n", outcome.Detail, ref)
 	default:
 		fmt.Fprintf(out, "  done — %s", outcome.Proof)
 		if outcome.Detail != "" {
