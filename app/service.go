@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/patchbay/patchbay/steps"
@@ -142,6 +143,11 @@ func (s *Service) integrationView(in steps.Integration, states map[string]store.
 		iv.Secrets = append(iv.Secrets, sv)
 	}
 	for _, c := range iv.Checks {
+		if strings.HasPrefix(c.Name, expiryCheckPrefix) {
+			// Expiry is judged from the metadata above, always current;
+			// the stored countdown check would say it a second time.
+			continue
+		}
 		if needsAttention(c.Result) {
 			attention = append(attention, fmt.Sprintf("%s: %s", c.Name, c.Detail))
 		}

@@ -185,6 +185,10 @@ func classifyErr(err error) Classification {
 		}
 		return Classification{ResultUnauthorized, msg}
 	case errors.Is(err, httpx.ErrRateLimited):
+		var rl *httpx.RateLimitError
+		if errors.As(err, &rl) && rl.Local {
+			return Classification{ResultRateLimited, "held back by patchbay's own rate limit for this vendor (it keeps under the vendor's published limit); try again shortly"}
+		}
 		return Classification{ResultRateLimited, "rate limited: the vendor asked patchbay to slow down"}
 	case errors.Is(err, httpx.ErrUnreachable), errors.Is(err, context.DeadlineExceeded):
 		return Classification{ResultUnreachable, "could not be reached: " + lastPart(err)}

@@ -367,3 +367,17 @@ func TestHomePaneShowsLiveChecks(t *testing.T) {
 	}
 	checkSize(t, h.view(), 150, 40)
 }
+
+// Finishing a step runs the live checks at once: the step may have added
+// one (a new key, a trigger stage), which should not wait for the timer.
+func TestFinishedStepTriggersLiveChecks(t *testing.T) {
+	fb := newFakeBackend(dashFixture())
+	live := newFakeLive()
+	h := newHarness(t, fb, 150, 40)
+	h.m.attachLive(live)
+	before := live.triggers.Load()
+	h.send(stepFinishedMsg{integration: "vetty-chattr", step: "vetty-key"})
+	if got := live.triggers.Load(); got != before+1 {
+		t.Fatalf("%d triggers after a finished step, want %d", got, before+1)
+	}
+}

@@ -144,11 +144,17 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.refresh()
 	case stepFinishedMsg:
 		m.next = &pendingNext{integration: msg.integration, after: msg.step, setup: msg.setup, minGen: m.gen + 1}
+		// A completed step may add a live check (a new key, a stage): run
+		// the checks now rather than at the next tick.
+		var live tea.Cmd
+		if m.home.dash != nil && m.home.dash.live != nil {
+			live = triggerLive(m.home.dash.live)
+		}
 		if m.inFlight {
 			m.again = true
-			return m, nil
+			return m, live
 		}
-		return m, m.refresh()
+		return m, tea.Batch(m.refresh(), live)
 	case completeMsg:
 		var cmd tea.Cmd
 		if m.step != nil {
