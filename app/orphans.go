@@ -112,12 +112,17 @@ func (s *Service) Orphans(ctx context.Context) ([]Orphan, error) {
 		return nil, err
 	}
 	var accounts []string
+	listed := false
 	if l, ok := s.Secrets.(secrets.Lister); ok {
 		accounts, err = l.List(ctx, s.Profile+"/")
-		if err != nil {
+		switch {
+		case err == nil:
+			listed = true
+		case !errors.Is(err, secrets.ErrListUnsupported):
 			return nil, fmt.Errorf("listing the %s: %w", s.Secrets.Backend().Name, err)
 		}
-	} else {
+	}
+	if !listed {
 		accounts, err = s.probeAccounts(ctx, k)
 		if err != nil {
 			return nil, err

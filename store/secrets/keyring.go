@@ -7,6 +7,7 @@ import (
 	"net"
 	"os/exec"
 	"runtime"
+	"sort"
 	"strings"
 	"time"
 
@@ -31,6 +32,7 @@ type osKeyring interface {
 	Set(service, user, password string) error
 	Get(service, user string) (string, error)
 	Delete(service, user string) error
+	List(service, prefix string) ([]string, error)
 }
 
 // Keyring stores secrets in the OS keyring (Secret Service on Linux, Keychain on macOS, Credential Manager
@@ -115,12 +117,32 @@ func (k *Keyring) Delete(ctx context.Context, account string) error {
 	return mapKeyringError(opDelete, err, "")
 }
 
+// List returns the accounts starting with prefix, sorted. Only the Secret
+// Service (Linux) can be listed; elsewhere it returns ErrListUnsupported.
+func (k *Keyring) List(ctx context.Context, prefix string) ([]string, error) {
+	var accounts []string
+	_, err := k.call(ctx, opList, func() (string, error) {
+		var err error
+		accounts, err = k.api.List(Service, prefix)
+		return "", err
+	})
+	if errors.Is(err, ErrListUnsupported) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, mapKeyringError(opList, err, "")
+	}
+	sort.Strings(accounts)
+	return accounts, nil
+}
+
 type keyringOp string
 
 const (
 	opSet    keyringOp = "save the secret"
 	opGet    keyringOp = "read the secret"
 	opDelete keyringOp = "delete the secret"
+	opList   keyringOp = "list the secrets"
 )
 
 // abandonedError marks results of call that come from the timer or the context, not from the OS keyring, so
@@ -286,6 +308,10 @@ func (goKeyring) Get(service, user string) (string, error) {
 		return "", err
 	}
 	return keyring.Get(service, user)
+}
+
+func (goKeyring) List(service, prefix string) ([]string, error) {
+	return listAccounts(service, prefix)
 }
 
 func (goKeyring) Delete(service, user string) error {

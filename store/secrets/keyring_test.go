@@ -198,6 +198,21 @@ func (f *fakeOS) Delete(service, user string) error {
 	return nil
 }
 
+func (f *fakeOS) List(service, prefix string) ([]string, error) {
+	if err := f.wait("list " + prefix); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := []string{}
+	for k := range f.entries {
+		if svc, user, _ := strings.Cut(k, "\x00"); svc == service && strings.HasPrefix(user, prefix) {
+			out = append(out, user)
+		}
+	}
+	return out, nil
+}
+
 func (f *fakeOS) history() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -69,6 +69,8 @@ var (
 	ErrInvalidAccount = errors.New("invalid secret account")
 	// ErrEmptySecret: storing an empty secret is refused; Delete removes a secret.
 	ErrEmptySecret = errors.New("refusing to store an empty secret")
+	// ErrListUnsupported: this OS keyring cannot list its entries.
+	ErrListUnsupported = errors.New("this keyring cannot list its entries")
 )
 
 // storeError carries a sentinel for errors.Is, an optional cause for errors.As, and a message written for
