@@ -2,15 +2,12 @@ package tui
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"strings"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/colorprofile"
 	"github.com/cli/browser"
 )
 
@@ -186,25 +183,5 @@ func RunDashboard(ctx context.Context, opts Options) error {
 	browser.Stdout, browser.Stderr = io.Discard, io.Discard
 
 	m := newDashboardScreen(c, opts.Live)
-	popts := []tea.ProgramOption{tea.WithContext(ctx)}
-	if opts.In != nil {
-		popts = append(popts, tea.WithInput(opts.In))
-	}
-	if opts.Out != nil {
-		popts = append(popts, tea.WithOutput(opts.Out))
-	}
-	if opts.Width > 0 && opts.Height > 0 {
-		popts = append(popts, tea.WithWindowSize(opts.Width, opts.Height))
-	}
-	if plain {
-		popts = append(popts, tea.WithColorProfile(colorprofile.ASCII))
-	}
-	_, err := tea.NewProgram(m, popts...).Run()
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil:
-		return ctx.Err()
-	}
-	return fmt.Errorf("tui: %w", err)
+	return runProgram(ctx, m, opts, plain)
 }

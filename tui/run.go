@@ -126,6 +126,12 @@ func Run(ctx context.Context, opts Options) error {
 
 	root := newRootModel(c, opts.Mode, opts.StartIntegration, opts.StartStep)
 	root.attachLive(opts.Live)
+	return runProgram(ctx, root, opts, plain)
+}
+
+// runProgram runs one full-screen program with the options' streams, size
+// and colour profile.
+func runProgram(ctx context.Context, model tea.Model, opts Options, plain bool) error {
 	popts := []tea.ProgramOption{tea.WithContext(ctx)}
 	if opts.In != nil {
 		popts = append(popts, tea.WithInput(opts.In))
@@ -139,7 +145,7 @@ func Run(ctx context.Context, opts Options) error {
 	if plain {
 		popts = append(popts, tea.WithColorProfile(colorprofile.ASCII))
 	}
-	_, err := tea.NewProgram(root, popts...).Run()
+	_, err := tea.NewProgram(model, popts...).Run()
 	switch {
 	case err == nil:
 		return nil
