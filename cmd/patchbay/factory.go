@@ -21,6 +21,8 @@ type Factory struct {
 	IO      *IOStreams
 	Globals Globals
 	getenv  func(string) string
+	// ctx is the running command's context: prompts give up when it ends.
+	ctx context.Context
 
 	db  *store.DB
 	svc *app.Service
@@ -136,22 +138,17 @@ func (f *Factory) Secrets(ctx context.Context) (secrets.Store, error) {
 	path := vaultPath(db.Path())
 	fmt.Fprintf(f.IO.Out, "There is no OS keyring on this machine (%v).\n", probeErr)
 	fmt.Fprintf(f.IO.Out, "patchbay can keep secrets in an encrypted vault file instead: %s,\nprotected by a passphrase you choose. It never stores secrets in plain text.\n", path)
-	if !f.confirm("Use the encrypted vault for profile " + f.Globals.Profile + "?") {
+	ok, err := f.yes("Use the encrypted vault for profile " + f.Globals.Profile + "?")
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
 		return nil, fmt.Errorf("%w: no secrets store chosen", probeErr)
 	}
 	if err := db.SetSecretsBackend(ctx, f.Globals.Profile, "vault"); err != nil {
 		return nil, err
 	}
 	return f.openSecrets("vault", db.Path())
-}
-
-// confirm asks a yes/no question on the terminal; anything but yes is no.
-func (f *Factory) confirm(question string) bool {
-	fmt.Fprintf(f.IO.Out, "%s [y/N] ", question)
-	var answer string
-	fmt.Fscanln(f.IO.In, &answer)
-	answer = strings.ToLower(strings.TrimSpace(answer))
-	return answer == "y" || answer == "yes"
 }
 
 func (f *Factory) openSecrets(backend, dbPath string) (secrets.Store, error) {

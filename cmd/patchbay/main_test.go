@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -211,5 +214,32 @@ func TestOfflineVendorCompletesUnverified(t *testing.T) {
 	r = c.run("", "status", "--json")
 	if r.code != 0 || !strings.Contains(r.out, `"proof": "unverified"`) {
 		t.Fatalf("status: exit %d\n%s", r.code, r.out)
+	}
+}
+
+// A prompt waiting for an answer gives up as soon as the command is
+// interrupted, instead of waiting for Enter.
+func TestPromptGivesUpWhenInterrupted(t *testing.T) {
+	pr, pw := io.Pipe() // an answer that never comes
+	defer pw.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	f := newFactory(&IOStreams{In: pr, Out: io.Discard, ErrOut: io.Discard}, func(string) string { return "" })
+	f.ctx = ctx
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.yes("Forget this progress?")
+		done <- err
+	}()
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("err %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the prompt kept waiting after the interrupt")
+	}
+	if code := exitCode(fmt.Errorf("reading: %w", context.Canceled), io.Discard); code != exitInterrupted {
+		t.Errorf("exit code %d, want %d", code, exitInterrupted)
 	}
 }

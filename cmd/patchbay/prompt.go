@@ -47,7 +47,7 @@ func (f *Factory) ask(question, def string) (string, error) {
 	} else {
 		fmt.Fprintf(f.IO.Out, "%s: ", question)
 	}
-	answer, err := readLine(f.IO.In)
+	answer, err := f.readLine()
 	if err != nil {
 		return "", err
 	}
@@ -62,22 +62,67 @@ func (f *Factory) ask(question, def string) (string, error) {
 func (f *Factory) askSecret(label string) (string, error) {
 	fmt.Fprintf(f.IO.Out, "%s (input hidden): ", label)
 	if file, ok := f.IO.In.(*os.File); ok && term.IsTerminal(int(file.Fd())) {
-		b, err := term.ReadPassword(int(file.Fd()))
+		fd := int(file.Fd())
+		// ReadPassword restores echo only when it returns; an interrupted
+		// read must not leave the admin's terminal silent.
+		state, err := term.GetState(fd)
+		if err != nil {
+			return "", fmt.Errorf("reading the %s: %w", strings.ToLower(label), err)
+		}
+		v, err := f.interruptible(func() (string, error) {
+			b, err := term.ReadPassword(fd)
+			return string(b), err
+		}, func() { term.Restore(fd, state) })
 		fmt.Fprintln(f.IO.Out)
 		if err != nil {
 			return "", fmt.Errorf("reading the %s: %w", strings.ToLower(label), err)
 		}
-		return string(b), nil
+		return v, nil
 	}
-	v, err := readLine(f.IO.In)
+	v, err := f.readLine()
 	fmt.Fprintln(f.IO.Out)
 	return v, err
+}
+
+// readLine reads one answer from the input, giving up when the command is
+// interrupted (Ctrl+C) even though the read itself cannot be cancelled.
+func (f *Factory) readLine() (string, error) {
+	return f.interruptible(func() (string, error) { return readLine(f.IO.In) }, nil)
+}
+
+// interruptible runs a blocking read off the command's goroutine and
+// returns early, with context.Canceled, when the command is interrupted;
+// cleanup then runs (e.g. to restore the terminal). The abandoned read ends
+// with the process.
+func (f *Factory) interruptible(read func() (string, error), cleanup func()) (string, error) {
+	ctx := f.ctx
+	if ctx == nil {
+		return read()
+	}
+	type result struct {
+		v   string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := read()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		if cleanup != nil {
+			cleanup()
+		}
+		return "", ctx.Err()
+	}
 }
 
 // yes asks a yes/no question whose default is no.
 func (f *Factory) yes(question string) (bool, error) {
 	fmt.Fprintf(f.IO.Out, "%s [y/N] ", question)
-	answer, err := readLine(f.IO.In)
+	answer, err := f.readLine()
 	if err != nil && !errors.Is(err, io.EOF) {
 		return false, err
 	}

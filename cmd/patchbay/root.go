@@ -38,6 +38,13 @@ type Globals struct {
 func Main(ctx context.Context, args []string, io *IOStreams, getenv func(string) string) int {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first Ctrl+C cancels the command (prompts and checks give up,
+	// nothing is half-written); a second one is no longer caught and ends
+	// the process at once.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	f := newFactory(io, getenv)
 	defer f.Close()
 	root := newRootCmd(f)
@@ -63,6 +70,7 @@ Run it without a command for the home screen.`,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			f.ctx = cmd.Context()
 			return f.validateGlobals()
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -92,10 +92,10 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 	if err != nil {
 		return err
 	}
-	reader := &secretReader{in: f.IO.In}
+	reader := &secretReader{f: f}
 	values, given, warnings, err := steps.ParseSets(plan.Step, opts.Sets, reader.read)
 	if err != nil {
-		return usageError("%s: %v", ref, err)
+		return setsError(ref, err)
 	}
 	newValue, haveSecret := given[opts.Key]
 	interactive := false

@@ -128,10 +128,10 @@ func runStepNonInteractive(ctx context.Context, f *Factory, svc *app.Service, in
 		return fmt.Errorf("%w: %s needs answers; give them with --set KEY=VALUE (fields: %s), or run it in a terminal",
 			errNeedsTerminal, ref, fieldList(st))
 	}
-	reader := &secretReader{in: f.IO.In}
+	reader := &secretReader{f: f}
 	values, given, warnings, err := steps.ParseSets(st, sets, reader.read)
 	if err != nil {
-		return usageError("%s: %v", ref, err)
+		return setsError(ref, err)
 	}
 	input, err := svc.StepInput(ctx, in.ID, st.ID)
 	if err != nil {
@@ -235,9 +235,9 @@ func fieldList(st steps.Step) string {
 }
 
 // secretReader reads secrets for --set KEY=@- (standard input, once) and
-// KEY=@PATH.
+// KEY=@PATH. On a terminal, @- reads without echo, like a password prompt.
 type secretReader struct {
-	in        io.Reader
+	f         *Factory
 	usedStdin bool
 }
 
@@ -247,11 +247,18 @@ func (r *secretReader) read(ref string) ([]byte, error) {
 			return nil, errors.New("standard input can give only one secret")
 		}
 		r.usedStdin = true
-		b, err := io.ReadAll(io.LimitReader(r.in, 64<<10))
+		if r.f.IO.InTTY {
+			v, err := r.f.askSecret("Secret")
+			return []byte(v), err
+		}
+		v, err := r.f.interruptible(func() (string, error) {
+			b, err := io.ReadAll(io.LimitReader(r.f.IO.In, 64<<10))
+			return string(b), err
+		}, nil)
 		if err != nil {
 			return nil, fmt.Errorf("reading the secret from standard input: %w", err)
 		}
-		return b, nil
+		return []byte(v), nil
 	}
 	b, err := os.ReadFile(ref)
 	if err != nil {
@@ -301,4 +308,13 @@ func isAnswerError(err error) bool {
 		}
 	}
 	return false
+}
+
+// setsError words a --set problem: an interrupted read of the secret stays
+// an interruption (exit 130); anything else is a usage error (exit 2).
+func setsError(ref string, err error) error {
+	if errors.Is(err, context.Canceled) {
+		return context.Canceled
+	}
+	return usageError("%s: %v", ref, err)
 }
