@@ -45,6 +45,9 @@ For scripts and monitoring, use patchbay status --live --json instead.`,
 
 func dashboardRun(ctx context.Context, opts *DashboardOptions) error {
 	f := opts.F
+	if f.Globals.Accessible {
+		return usageError("the dashboard is a full-screen view; with --accessible, use patchbay status --live, which prints the same checks as plain text")
+	}
 	if !f.IO.CanPrompt() {
 		return fmt.Errorf("%w: the dashboard needs a terminal; for scripts use patchbay status --live --json", errNeedsTerminal)
 	}
@@ -56,6 +59,7 @@ func dashboardRun(ctx context.Context, opts *DashboardOptions) error {
 	if err != nil {
 		return err
 	}
+	f.noPrompt = true // the full-screen view owns the terminal now
 	return tui.RunDashboard(ctx, tui.Options{
 		Backend: svc, Profile: f.Globals.Profile, NoColor: f.Globals.NoColor,
 		In: f.IO.In, Out: f.IO.Out, Live: f.refresher(svc, interval),

@@ -187,6 +187,9 @@ func doctorSecrets(ctx context.Context, f *Factory) ([]finding, secrets.Store) {
 	took := time.Since(start).Round(100 * time.Microsecond)
 	switch {
 	case err == nil:
+		if err := f.rememberBackend(ctx, db, backend); err != nil {
+			return []finding{{levelFail, "secrets", err.Error(), ""}}, nil
+		}
 		return []finding{{levelOK, "secrets", fmt.Sprintf("%s answered in %s", name, took), ""}}, st
 	case errors.Is(err, secrets.ErrUnavailable):
 		return []finding{{levelFail, "secrets", fmt.Sprintf("%s: %v", name, err),

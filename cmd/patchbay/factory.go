@@ -23,6 +23,11 @@ type Factory struct {
 	getenv  func(string) string
 	// ctx is the running command's context: prompts give up when it ends.
 	ctx context.Context
+	// passphrase is the vault's, once asked; vaultFile is where it lives.
+	passphrase string
+	vaultFile  string
+	// noPrompt is set while a full-screen view owns the terminal.
+	noPrompt bool
 
 	db  *store.DB
 	svc *app.Service
@@ -90,20 +95,54 @@ func (f *Factory) SecretsBackend(ctx context.Context, db *store.DB) (string, err
 	if _, err := db.EnsureProfile(ctx, f.Globals.Profile); err != nil {
 		return "", err
 	}
-	if f.Globals.Secrets != "" {
-		if err := db.SetSecretsBackend(ctx, f.Globals.Profile, f.Globals.Secrets); err != nil {
-			return "", err
-		}
-		return f.Globals.Secrets, nil
-	}
 	p, err := db.GetProfile(ctx, f.Globals.Profile)
 	if err != nil {
 		return "", err
+	}
+	if want := f.Globals.Secrets; want != "" {
+		if want != p.SecretsBackend {
+			if err := f.checkSwitch(ctx, db, want); err != nil {
+				return "", err
+			}
+		}
+		return want, nil
 	}
 	if p.SecretsBackend != "" {
 		return p.SecretsBackend, nil
 	}
 	return "keyring", nil
+}
+
+// checkSwitch refuses a change of backend that would strand stored
+// secrets in the old one: patchbay would no longer find them.
+func (f *Factory) checkSwitch(ctx context.Context, db *store.DB, want string) error {
+	metas, err := db.Secrets(ctx, f.Globals.Profile, "")
+	if err != nil {
+		return err
+	}
+	var elsewhere []string
+	from := ""
+	for _, m := range metas {
+		if m.Backend != want {
+			elsewhere = append(elsewhere, m.Integration+"/"+m.Key)
+			from = m.Backend
+		}
+	}
+	if len(elsewhere) == 0 {
+		return nil
+	}
+	return usageError("profile %s keeps %d secret(s) in the %s (%s); switching to the %s would leave them behind. "+
+		"Keep --secrets %s, or first remove them (patchbay reset INTEGRATION --remove-secrets) and enter them again",
+		f.Globals.Profile, len(elsewhere), from, strings.Join(elsewhere, ", "), want, from)
+}
+
+// rememberBackend records an explicit --secrets choice once its store has
+// answered, so a failed command never switches the profile.
+func (f *Factory) rememberBackend(ctx context.Context, db *store.DB, backend string) error {
+	if f.Globals.Secrets == "" {
+		return nil
+	}
+	return db.SetSecretsBackend(ctx, f.Globals.Profile, backend)
 }
 
 // Secrets opens the profile's secrets store.
@@ -120,9 +159,21 @@ func (f *Factory) Secrets(ctx context.Context) (secrets.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := f.unlockVault(ctx, st); err != nil {
+		return nil, err
+	}
 	p, err := db.GetProfile(ctx, f.Globals.Profile)
-	if err != nil || p.SecretsBackend != "" {
-		return st, err
+	if err != nil {
+		return nil, err
+	}
+	if f.Globals.Secrets != "" {
+		if err := secrets.Probe(ctx, st); err != nil {
+			return nil, err
+		}
+		return st, f.rememberBackend(ctx, db, backend)
+	}
+	if p.SecretsBackend != "" {
+		return st, nil
 	}
 	// First use of this profile: the OS keyring is the default, but only if
 	// there is one. Falling back to the vault is the admin's explicit choice.
@@ -164,7 +215,8 @@ func (f *Factory) openSecrets(backend, dbPath string) (secrets.Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		return secrets.NewVault(vaultPath(dbPath), f.vaultPassphrase, vopts), nil
+		f.vaultFile = vaultPath(dbPath)
+		return secrets.NewVault(f.vaultFile, f.vaultPassphrase, vopts), nil
 	default:
 		return nil, fmt.Errorf("profile %q remembers an unknown secrets backend %q; choose again with --secrets keyring or --secrets vault", f.Globals.Profile, backend)
 	}
@@ -176,10 +228,18 @@ func vaultPath(dbPath string) string {
 }
 
 // vaultPassphrase comes from PATCHBAY_VAULT_PASSPHRASE or, on a terminal,
-// from a prompt that does not echo.
+// from a prompt that does not echo; a new vault's passphrase is asked twice,
+// since a typo would make it unreadable. It is asked at most once per run,
+// before any full-screen view starts (see unlockVault).
 func (f *Factory) vaultPassphrase() (string, error) {
+	if f.passphrase != "" {
+		return f.passphrase, nil
+	}
 	if p := f.getenv(secrets.VaultPassphraseEnv); p != "" {
 		return p, nil
+	}
+	if f.noPrompt {
+		return "", errors.New("the vault needs its passphrase, which cannot be asked while the full-screen view runs; quit and start patchbay again")
 	}
 	if !f.IO.CanPrompt() {
 		return "", fmt.Errorf("%w: the vault's passphrase is needed; set %s for scripts", errNeedsTerminal, secrets.VaultPassphraseEnv)
@@ -189,7 +249,32 @@ func (f *Factory) vaultPassphrase() (string, error) {
 		return "", fmt.Errorf("opening the terminal for the vault passphrase: %w", err)
 	}
 	defer tty.Close()
-	fmt.Fprint(tty, "Vault passphrase: ")
+	_, statErr := os.Stat(f.vaultFile)
+	isNew := errors.Is(statErr, os.ErrNotExist)
+	prompt := "Vault passphrase: "
+	if isNew {
+		prompt = "Choose a passphrase for the new vault: "
+	}
+	p, err := readHidden(tty, prompt)
+	if err != nil {
+		return "", err
+	}
+	if isNew {
+		again, err := readHidden(tty, "Repeat it: ")
+		if err != nil {
+			return "", err
+		}
+		if again != p {
+			return "", errors.New("the two passphrases differ; no vault was created")
+		}
+	}
+	f.passphrase = p
+	return p, nil
+}
+
+// readHidden reads one line from the terminal without echo.
+func readHidden(tty *os.File, prompt string) (string, error) {
+	fmt.Fprint(tty, prompt)
 	b, err := term.ReadPassword(int(tty.Fd()))
 	fmt.Fprintln(tty)
 	if err != nil {
@@ -200,4 +285,27 @@ func (f *Factory) vaultPassphrase() (string, error) {
 		return "", errors.New("an empty vault passphrase is not allowed")
 	}
 	return p, nil
+}
+
+// unlockVault gets the vault's passphrase now, while prompting is safe: an
+// existing vault is opened (a wrong passphrase fails here, changing
+// nothing), a new one has its passphrase chosen. Other stores need nothing.
+func (f *Factory) unlockVault(ctx context.Context, st secrets.Store) error {
+	v, ok := st.(*secrets.Vault)
+	if !ok {
+		return nil
+	}
+	exists, err := v.Exists()
+	if err != nil {
+		return err
+	}
+	if !exists {
+		_, err := f.vaultPassphrase()
+		return err
+	}
+	if err := secrets.Probe(ctx, v); err != nil {
+		f.passphrase = ""
+		return err
+	}
+	return nil
 }

@@ -41,5 +41,7 @@ func (f *Factory) runTUI(ctx context.Context, svc *app.Service, opts tui.Options
 		defer stop()
 		opts.Live = f.refresher(svc, interval)
 	}
+	f.noPrompt = true // the full-screen view owns the terminal now
+	defer func() { f.noPrompt = false }()
 	return tui.Run(ctx, opts)
 }

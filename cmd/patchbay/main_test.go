@@ -243,3 +243,33 @@ func TestPromptGivesUpWhenInterrupted(t *testing.T) {
 		t.Errorf("exit code %d, want %d", code, exitInterrupted)
 	}
 }
+
+// Switching a profile's secrets backend is refused while secrets live in the
+// old one, and a command that fails never switches it.
+func TestSecretsBackendSwitchIsGuarded(t *testing.T) {
+	c := newCLI(t)
+	c.withStandins()
+	c.env["PATCHBAY_VAULT_WORK_FACTOR"] = "10"
+
+	// No passphrase and no terminal: the vault cannot open, nothing is remembered.
+	r := c.run("", "--secrets", "vault", "run", "certn-lever/certn-enable", "--set", "webhook_url=https://api.certn.co/x")
+	if r.code != exitUsage || !strings.Contains(r.err, "PATCHBAY_VAULT_PASSPHRASE") {
+		t.Fatalf("vault without a passphrase: exit %d, %q", r.code, r.err)
+	}
+	if r = c.run("", "status"); !strings.Contains(r.out, "secrets in (not chosen yet)") {
+		t.Fatalf("a failed command switched the backend:\n%s", r.out)
+	}
+
+	c.env["PATCHBAY_VAULT_PASSPHRASE"] = "correct horse"
+	r = c.run("vault-held-key-0000-1111", "--secrets", "vault", "run", "certn-lever/lever-key", "--set", "region=us", "--set", "api_key=@-")
+	if r.code != 0 {
+		t.Fatalf("run with the vault: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+	r = c.run("", "--secrets", "keyring", "run", "certn-lever/certn-enable", "--set", "webhook_url=https://api.certn.co/x")
+	if r.code != exitUsage || !strings.Contains(r.err, "certn-lever/api_key") || !strings.Contains(r.err, "leave them behind") {
+		t.Fatalf("switch with a secret in the vault: exit %d, %q", r.code, r.err)
+	}
+	if r = c.run("", "status"); !strings.Contains(r.out, "secrets in vault") {
+		t.Fatalf("the refused switch changed the backend:\n%s", r.out)
+	}
+}
