@@ -74,23 +74,25 @@ func (a Auth) redactions() []string {
 }
 
 // RoundTripper wraps next so that every request to host (host[:port], as in
-// URL.Host) carries the credential. Requests to any other host — a redirect,
-// an absolute "next" link gone astray — go out without it.
-func (a Auth) RoundTripper(next http.RoundTripper, host string) http.RoundTripper {
+// URL.Host) over scheme carries the credential. Requests to any other host —
+// a redirect, an absolute "next" link gone astray — or over another scheme
+// (a redirect from https down to http) go out without it.
+func (a Auth) RoundTripper(next http.RoundTripper, scheme, host string) http.RoundTripper {
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	return &authTransport{next: next, host: host, value: a.header()}
+	return &authTransport{next: next, scheme: scheme, host: host, value: a.header()}
 }
 
 type authTransport struct {
-	next  http.RoundTripper
-	host  string
-	value string
+	next   http.RoundTripper
+	scheme string
+	host   string
+	value  string
 }
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Host != t.host || t.value == "" {
+	if req.URL.Host != t.host || req.URL.Scheme != t.scheme || t.value == "" {
 		return t.next.RoundTrip(req)
 	}
 	// A RoundTripper must not modify the caller's request.

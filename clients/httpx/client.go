@@ -139,7 +139,7 @@ func New(hc *http.Client, cfg Config, opts Options) (*Client, error) {
 		hc = DefaultHTTPClient()
 	}
 	wrapped := *hc
-	wrapped.Transport = cfg.Auth.RoundTripper(hc.Transport, base.Host)
+	wrapped.Transport = cfg.Auth.RoundTripper(hc.Transport, base.Scheme, base.Host)
 
 	c := &Client{
 		vendor:       cfg.Vendor,
