@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/patchbay/patchbay/steps"
@@ -85,16 +86,10 @@ func (s *Service) Complete(ctx context.Context, sub Submission, out Outcome) err
 				continue
 			}
 		}
-		meta := store.SecretMeta{
-			Profile: s.Profile, Integration: in.ID, Key: key,
-			Backend: s.Secrets.Backend().Name, Last4: Last4(v), CreatedAt: now, Status: store.SecretCurrent,
-		}
-		if exp, ok := st.SecretExpiry(values, now); ok {
-			meta.ExpiresAt = exp
-		}
-		if proof == steps.ProofVerified {
-			meta.LastVerifiedAt = now
-		}
+		meta := s.newSecretMeta(in, st, key, Last4(v), values, proof, now)
+		// A rotated-out value still awaiting revocation stays recorded: a
+		// re-run must not make the admin forget to revoke it.
+		meta.Previous = stored[key].Previous
 		metas = append(metas, meta)
 		writes = append(writes, secretWrite{Key: key, Value: v})
 		if _, replaced := stored[key]; replaced {
@@ -120,14 +115,7 @@ func (s *Service) Complete(ctx context.Context, sub Submission, out Outcome) err
 		RerunReason: fmt.Sprintf("%s changed", st.ID),
 		Events:      []store.Event{{Kind: store.EventStepRun, Summary: summary, Detail: detail}},
 	}
-	var check *store.CheckResult
-	if name := stepCheckName(st); name != "" {
-		res := ResultValid
-		if !out.OK {
-			res = ResultUnreachable
-		}
-		check = &store.CheckResult{Integration: in.ID, Name: name, Result: res, Detail: out.Detail, CheckedAt: now}
-	}
+	check := stepCheckResult(in, st, out, now)
 	return s.writeSecrets(ctx, in.ID, writes, func(tx *store.Tx) error {
 		if err := tx.CommitStep(ctx, commit); err != nil {
 			return err
@@ -147,6 +135,35 @@ func (s *Service) Complete(ctx context.Context, sub Submission, out Outcome) err
 		}
 		return nil
 	})
+}
+
+// newSecretMeta is the metadata of a new secret value created by st.
+func (s *Service) newSecretMeta(in steps.Integration, st steps.Step, key, last4 string, values map[string]string, proof steps.Proof, now time.Time) store.SecretMeta {
+	meta := store.SecretMeta{
+		Profile: s.Profile, Integration: in.ID, Key: key, Backend: s.Secrets.Backend().Name,
+		Last4: last4, CreatedAt: now, Status: store.SecretCurrent,
+	}
+	if exp, ok := st.SecretExpiry(values, now); ok {
+		meta.ExpiresAt = exp
+	}
+	if proof == steps.ProofVerified {
+		meta.LastVerifiedAt = now
+	}
+	return meta
+}
+
+// stepCheckResult is the stored result of a step's live check, nil when the
+// step has none: valid, or unreachable when it completed unverified.
+func stepCheckResult(in steps.Integration, st steps.Step, out Outcome, now time.Time) *store.CheckResult {
+	name := stepCheckName(st)
+	if name == "" {
+		return nil
+	}
+	result := ResultValid
+	if !out.OK {
+		result = ResultUnreachable
+	}
+	return &store.CheckResult{Integration: in.ID, Name: name, Result: result, Detail: out.Detail, CheckedAt: now}
 }
 
 // stepCheckName names the stored check result a step's live check produces:

@@ -244,16 +244,7 @@ func (s *Service) Rotate(ctx context.Context, req RotateRequest) (RotateResult, 
 	}
 
 	now := s.now()
-	meta := store.SecretMeta{
-		Profile: s.Profile, Integration: in.ID, Key: key, Backend: s.Secrets.Backend().Name,
-		Last4: res.NewLast4, CreatedAt: now, Status: store.SecretCurrent,
-	}
-	if exp, ok := st.SecretExpiry(values, now); ok {
-		meta.ExpiresAt = exp
-	}
-	if proof == steps.ProofVerified {
-		meta.LastVerifiedAt = now
-	}
+	meta := s.newSecretMeta(in, st, key, res.NewLast4, values, proof, now)
 	if keepPrevious {
 		meta.Previous = &store.PreviousSecret{Backend: plan.Current.Backend, Last4: plan.Current.Last4, CreatedAt: plan.Current.CreatedAt}
 	}
@@ -275,14 +266,7 @@ func (s *Service) Rotate(ctx context.Context, req RotateRequest) (RotateResult, 
 		RerunReason: fmt.Sprintf("%s was rotated: hand on the new one", key),
 		Events:      []store.Event{{Kind: store.EventRotation, Summary: summary, Detail: detail}},
 	}
-	var check *store.CheckResult
-	if name := stepCheckName(st); name != "" {
-		result := ResultValid
-		if !out.OK {
-			result = ResultUnreachable
-		}
-		check = &store.CheckResult{Integration: in.ID, Name: name, Result: result, Detail: out.Detail, CheckedAt: now}
-	}
+	check := stepCheckResult(in, st, out, now)
 	write := secretWrite{Key: key, Value: newValue, KeepPrevious: keepPrevious, Op: store.OpRotate}
 	err = s.writeSecrets(ctx, in.ID, []secretWrite{write}, func(tx *store.Tx) error {
 		// The plan was read before the live check; refuse if another

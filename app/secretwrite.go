@@ -67,6 +67,7 @@ func (s *Service) writeSecrets(ctx context.Context, integration string, writes [
 		w       secretWrite
 		op      int64
 		account string
+		copied  bool // the current value was copied to ACCOUNT.previous
 	}
 	var done []staged
 	rollback := func(cause error) error {
@@ -74,6 +75,11 @@ func (s *Service) writeSecrets(ctx context.Context, integration string, writes [
 		rctx := context.WithoutCancel(ctx)
 		for _, st := range done {
 			_ = s.Secrets.Delete(rctx, stagingAccount(st.account))
+			if st.copied {
+				// Rotation refuses to start while a previous value is kept,
+				// so this copy is ours alone: the old value stays current.
+				_ = s.Secrets.Delete(rctx, previousAccount(st.account))
+			}
 			_ = s.DB.DeletePendingOp(rctx, st.op)
 		}
 		return cause
@@ -101,6 +107,7 @@ func (s *Service) writeSecrets(ctx context.Context, integration string, writes [
 			old, err := s.Secrets.Get(ctx, account)
 			switch {
 			case err == nil:
+				done[len(done)-1].copied = true
 				if err := s.Secrets.Set(ctx, previousAccount(account), old); err != nil {
 					return rollback(fmt.Errorf("keeping the previous %s: %w", w.Key, err))
 				}
