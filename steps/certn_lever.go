@@ -25,11 +25,11 @@ func certnLever() Integration {
 					"Navigate to the Integrations and API page in Lever's Settings.",
 					"Locate Certn in the sourcing integrations section and click the integration toggle to expand its card.",
 					"Be ready to paste before you click: Lever shows the key one and only time.",
-					"Click Generate new key, copy the API key and paste it here; patchbay keeps it safe in the keyring.",
+					"Click Generate new key, copy the API key and paste it here; patchbay keeps it safe in your secrets store.",
 				},
 				Fields: []Field{
 					leverRegionField(),
-					secretField("api_key", "Lever API key", "Paste the key Lever generated on the Certn card. It goes to the keyring and is never shown again."),
+					secretField("api_key", "Lever API key", "Paste the key Lever generated on the Certn card. It goes to your secrets store, never shown again."),
 				},
 				Caveats: []string{
 					"This is the one and only time Lever shows this key. If you lose it, disable the Certn integration toggle and repeat these steps to generate a new key.",
@@ -47,10 +47,10 @@ func certnLever() Integration {
 				Actions: []string{
 					"On the integrations page of Lever's settings menu, open the Webhooks tab: the webhook signature is there.",
 					"Generate a webhook signing token if there is not already one.",
-					"Copy the signing token and paste it here; patchbay saves it somewhere safe (the keyring).",
+					"Copy the signing token and paste it here; patchbay saves it somewhere safe: your secrets store.",
 				},
 				Fields: []Field{
-					secretField("signing_token", "Webhook signing token", "Paste the signing token from Lever's Webhooks tab. It goes to the keyring and is never shown again."),
+					secretField("signing_token", "Webhook signing token", "Paste the signing token from Lever's Webhooks tab. It goes to your secrets store, never shown again."),
 				},
 				Caveats: []string{
 					"Lever signs webhooks with this token; if you regenerate it in Lever, rotate it in patchbay so Certn is given the new one too.",

@@ -50,7 +50,7 @@ func charthopLever() Integration {
 					{Key: "write_permissions", Label: "Write permissions enabled", Kind: KindMultiSelect, RequireAll: true,
 						Options: chartHopWritePermissions,
 						Help:    "Tick each write permission once it is enabled on the key; ChartHop needs all four. patchbay cannot see write permissions, so this is your confirmation."},
-					secretField("api_key", "Lever API key", "Paste the key named ChartHop. It goes to the keyring and is never shown again."),
+					secretField("api_key", "Lever API key", "Paste the key named ChartHop. It goes to your secrets store, never shown again."),
 				},
 				Caveats: []string{
 					"patchbay probes the read endpoints ChartHop uses (/requisitions, /requisition_fields, /postings, /users) and names any that answer 403; the write permissions it cannot check.",
@@ -146,7 +146,7 @@ func charthopLever() Integration {
 					"Select Verify Connection.",
 				),
 				Fields: []Field{
-					secretField("webhook_secret", "ChartHop webhook secret key", "The secret key value under Webhook Setup in ChartHop. It goes to the keyring and is never shown again."),
+					secretField("webhook_secret", "ChartHop webhook secret key", "The secret key value under Webhook Setup in ChartHop. It goes to your secrets store, never shown again."),
 					confirmField("turned Candidate Hire on in Lever, added the webhook and verified the connection"),
 				},
 				Copy: []CopyItem{{Label: "ChartHop webhook secret key", Secret: "webhook_secret"}},

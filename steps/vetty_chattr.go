@@ -43,7 +43,7 @@ func vettyChattr() Integration {
 					{Key: "expiry_months", Label: "Expiration (months)", Kind: KindNumber, Default: "24",
 						Help:     "The expiration you set in Vetty, 1 to 120 months. The article suggests 24; patchbay counts down to the date and warns 30 days ahead.",
 						Validate: ValidateExpiryMonths},
-					secretField("api_key", "Vetty API key", "Paste the key copied from Vetty's API Management tab. It goes to the keyring and is never shown again."),
+					secretField("api_key", "Vetty API key", "Paste the key copied from Vetty's API Management tab. It goes to your secrets store, never shown again."),
 				},
 				Caveats: []string{
 					"0.0.0.0/0 lets any address use the key. Chattr calls Vetty from its own servers, whose addresses the article does not give, so a narrower range must still include them (and the address patchbay checks from) or Vetty refuses the key.",
@@ -83,7 +83,7 @@ func vettyChattr() Integration {
 				Where: "Chattr › Onboarding (rocket icon) › Background Checks › Vetty",
 				Link:  LinkChattr,
 				Actions: []string{
-					"Copy the Vetty API key: patchbay puts it on the clipboard from the keyring (it is never shown). In Vetty you would go back to the API Management tab and single-click the key box.",
+					"Copy the Vetty API key: patchbay puts it on the clipboard from your secrets store (it is never shown). In Vetty you would go back to the API Management tab and single-click the key box.",
 					"Log in to Chattr at app.chattr.ai.",
 					"Head to the Onboarding section, marked by the rocket icon.",
 					"Select Background Checks, then the Vetty section.",
@@ -135,7 +135,7 @@ func vettyChattr() Integration {
 		},
 		Usage: []string{
 			"To pause the connection, toggle the integration off in Chattr (Onboarding › Background Checks › Vetty); toggle it on again to resume.",
-			"To stop it for good, delete the API key in Vetty (Settings › API Management) at any time; then disconnect in patchbay, which removes its copy from the keyring and records it.",
+			"To stop it for good, delete the API key in Vetty (Settings › API Management) at any time; then disconnect in patchbay, which removes its copy from your secrets store and records it.",
 			"To view a background check's status in Chattr, go to the Onboarding Tracker in your talent hub, select the person, open the Onboarding tab and scroll down to the status in Vetty.",
 			"For more detail on a check, log in to Vetty at client.vetty.co.",
 		},
