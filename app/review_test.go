@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/patchbay/patchbay/store/secrets"
@@ -49,5 +50,22 @@ func TestFailedRotationLeavesNoCopies(t *testing.T) {
 	}
 	if v, _ := e.stored(t, account); v != leverKey1 {
 		t.Error("the current key changed")
+	}
+}
+
+func TestHandoffNamesTheWebhookURLAndStage(t *testing.T) {
+	e := newTestEnv(t)
+	e.completeCertnLever(t, leverKey1)
+	msg, err := e.svc.Handoff(context.Background(), "certn-lever", "lever-trigger-stage", map[string]string{"stage": "Background Check"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"https://api.certn.co/lever/webhook/abc123", "Background Check"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("hand-off lacks %q:\n%s", want, msg)
+		}
+	}
+	if msg, err := e.svc.Handoff(context.Background(), "certn-lever", "lever-key", nil); err != nil || msg != "" {
+		t.Errorf("a step without a hand-off gave %q, %v", msg, err)
 	}
 }

@@ -277,3 +277,18 @@ func (s *Service) leverCredentials(ctx context.Context, integration string, valu
 	key, err = s.secretFor(ctx, integration, "api_key", given)
 	return region, key, err
 }
+
+// Handoff words the step's ready-to-send message (for Chattr's account
+// manager, Lever's team) from its answers and the integration's recorded
+// ones; "" when the step has none.
+func (s *Service) Handoff(ctx context.Context, integration, step string, values map[string]string) (string, error) {
+	_, st, err := lookup(integration, step)
+	if err != nil || st.Handoff == nil {
+		return "", err
+	}
+	states, err := s.DB.StepStates(ctx, s.Profile, integration)
+	if err != nil {
+		return "", err
+	}
+	return st.Handoff(values, steps.AnswersFromRecords(records(states))), nil
+}

@@ -179,17 +179,12 @@ func runStepNonInteractive(ctx context.Context, f *Factory, svc *app.Service, in
 		}
 		fmt.Fprintln(out)
 	}
-	if st.Handoff != nil {
-		states, err := svc.DB.StepStates(ctx, svc.Profile, in.ID)
-		if err == nil {
-			recs := map[string]steps.StepRecord{}
-			for id, s := range states {
-				recs[id] = steps.StepRecord{StepID: id, Values: s.Values}
-			}
-			if msg := st.Handoff(values, steps.AnswersFromRecords(recs)); msg != "" {
-				fmt.Fprintf(out, "\nTo send:\n%s\n", indent(msg, "  "))
-			}
-		}
+	msg, err := svc.Handoff(ctx, in.ID, st.ID, values)
+	if err != nil {
+		return err
+	}
+	if msg != "" {
+		fmt.Fprintf(out, "\nTo send:\n%s\n", indent(msg, "  "))
 	}
 	return printNext(ctx, out, svc, in)
 }
