@@ -22,9 +22,15 @@ var errUsage = errors.New("usage")
 // attached to ask for them.
 var errNeedsTerminal = errors.New("needs a terminal")
 
-// usageError wraps a message so that it maps to exitUsage.
+// usageErr is a message about how patchbay was called; it maps to exitUsage.
+type usageErr struct{ msg string }
+
+func (e *usageErr) Error() string        { return e.msg }
+func (e *usageErr) Is(target error) bool { return target == errUsage }
+
+// usageError words a usage problem; it maps to exitUsage.
 func usageError(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{errUsage}, args...)...)
+	return &usageErr{msg: fmt.Sprintf(format, args...)}
 }
 
 // silentExit carries an exit code for a command that already printed what
@@ -46,19 +52,9 @@ func exitCode(err error, errOut io.Writer) int {
 		fmt.Fprintln(errOut, "patchbay: interrupted; nothing was half-written")
 		return exitInterrupted
 	}
-	fmt.Fprintf(errOut, "patchbay: %s\n", message(err))
+	fmt.Fprintf(errOut, "patchbay: %s\n", err)
 	if errors.Is(err, errUsage) || errors.Is(err, errNeedsTerminal) {
 		return exitUsage
 	}
 	return exitError
-}
-
-// message strips the internal "usage: " marker from an error's text.
-func message(err error) string {
-	msg := err.Error()
-	const prefix = "usage: "
-	if errors.Is(err, errUsage) && len(msg) > len(prefix) && msg[:len(prefix)] == prefix {
-		return msg[len(prefix):]
-	}
-	return msg
 }
