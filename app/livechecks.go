@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/patchbay/patchbay/clients/httpx"
@@ -25,6 +26,13 @@ const (
 	CheckPackageMapping = "vetty.package_mapping"
 	expiryCheckPrefix   = "expiry."
 )
+
+// StoreUnreadablePrefix starts the detail of an "unknown" secret check
+// whose secret could not be read because the secrets store failed (locked
+// keyring, wrong vault passphrase, no Secret Service): nothing can be
+// checked, so the integration needs the admin even though no vendor gave
+// a verdict.
+const StoreUnreadablePrefix = "secrets store unreadable: "
 
 // ExpiryCheckName is the name of the expiry countdown of one secret.
 func ExpiryCheckName(key string) string { return expiryCheckPrefix + key }
@@ -52,14 +60,40 @@ type outcome struct {
 type plannedCheck struct {
 	ref       CheckRef
 	secretKey string // set for secret.<key>: a verdict updates its verification time
-	run       func(ctx context.Context) outcome
+	// uses is the metadata, as planned, of the secrets the check reads. A
+	// result is stored only while they are still the stored ones: what a
+	// vendor says of a key rotated or re-entered meanwhile (here or by
+	// another patchbay) is about a key no longer in use.
+	uses []store.SecretMeta
+	run  func(ctx context.Context) outcome
 }
 
 // refreshPlan is every check the recorded state allows, in catalog order,
 // with the stored results they replace.
 type refreshPlan struct {
 	checks []plannedCheck
-	prev   map[string]string // integration + "\x00" + name → stored result
+	prev   map[string]store.CheckResult // integration + "\x00" + name → stored result
+}
+
+// StoreUnreadable reports whether a check result says a secret could not
+// be read because the secrets store failed: the result stays "unknown" (no
+// vendor gave a verdict), but nothing can be checked until the admin
+// unlocks or repairs the store, so it needs attention.
+func StoreUnreadable(result, detail string) bool {
+	return result == ResultUnknown && strings.HasPrefix(detail, StoreUnreadablePrefix)
+}
+
+// checkNeedsAttention reports whether a check result needs the admin.
+func checkNeedsAttention(result, detail string) bool {
+	return needsAttention(result) || StoreUnreadable(result, detail)
+}
+
+// attentionWords names a result in an event's summary.
+func attentionWords(result, detail string) string {
+	if StoreUnreadable(result, detail) {
+		return strings.TrimSuffix(StoreUnreadablePrefix, ": ")
+	}
+	return strings.ReplaceAll(result, "_", " ")
 }
 
 // plan builds the checks from what is recorded: a check runs only when the
@@ -78,9 +112,9 @@ func (r *Refresher) plan(ctx context.Context) (refreshPlan, error) {
 	if err != nil {
 		return refreshPlan{}, err
 	}
-	p := refreshPlan{prev: map[string]string{}}
+	p := refreshPlan{prev: map[string]store.CheckResult{}}
 	for _, c := range prev {
-		p.prev[c.Integration+"\x00"+c.Name] = c.Result
+		p.prev[c.Integration+"\x00"+c.Name] = c
 	}
 	cx := &checkCtx{r: r, memo: &memo{}}
 	for _, in := range steps.Catalog() {
@@ -159,25 +193,83 @@ func secretVendor(integration, key string) string {
 }
 
 // secret reads a stored secret once per refresh. A missing one becomes a
-// drift outcome naming the step to re-run.
-func (cx *checkCtx) secret(ctx context.Context, in steps.Integration, m store.SecretMeta) (string, *outcome) {
+// drift outcome naming the step to re-run; a store that fails (locked
+// keyring, wrong vault passphrase, no Secret Service, no answer) an
+// unknown outcome starting with StoreUnreadablePrefix. need is empty for
+// the secret's own check; a check that only uses the secret names it
+// ("the Lever key") and reports the problem as unknown, so that it is
+// counted once, by the secret's own check.
+func (cx *checkCtx) secret(ctx context.Context, in steps.Integration, m store.SecretMeta, need string) (string, *outcome) {
+	wrap := func(o outcome) *outcome {
+		if need != "" {
+			o.result, o.detail = ResultUnknown, "needs "+need+": "+o.detail
+		}
+		return &o
+	}
 	st := cx.r.svc.Secrets
 	if st == nil {
-		return "", &outcome{result: ResultUnknown, detail: "no secrets store is open, so " + m.Key + " cannot be read"}
+		return "", wrap(outcome{result: ResultUnknown, detail: "no secrets store is open, so " + m.Key + " cannot be read"})
 	}
+	where := secretsBackendName(m, st)
+	unreadable := func(reason string) *outcome {
+		return wrap(outcome{result: ResultUnknown, detail: fmt.Sprintf("%scould not read %s from %s: %s", StoreUnreadablePrefix, m.Key, where, reason)})
+	}
+	// A keyring that never answers leaves the check to its timeout, which
+	// then reports the store rather than blaming the vendor. The mark
+	// stays when the read failed: the check is then reporting the store
+	// anyway, and the timeout must not win the race with another word.
+	answered := waitingOn(ctx, unreadable(fmt.Sprintf("no answer within %s (is the keyring locked?)", cx.r.opts.CheckTimeout)))
 	account := secrets.Account(cx.r.svc.Profile, in.ID, m.Key)
 	v, err := cx.memo.do(ctx, "secret\x00"+account, func() (any, error) { return st.Get(ctx, account) })
+	if err == nil || errors.Is(err, secrets.ErrNotFound) {
+		answered()
+	}
 	switch {
 	case errors.Is(err, secrets.ErrNotFound):
 		step := "the step that creates it"
 		if s, ok := in.StepCreating(m.Key); ok {
 			step = in.ID + "/" + s.ID
 		}
-		return "", &outcome{result: ResultDrift, detail: fmt.Sprintf("%s is missing from %s: re-run %s to enter it again", m.Key, secretsBackendName(m, st), step)}
+		return "", wrap(outcome{result: ResultDrift, detail: fmt.Sprintf("%s is missing from %s: re-run %s to enter it again", m.Key, where, step)})
 	case err != nil:
-		return "", &outcome{result: ResultUnknown, detail: fmt.Sprintf("could not read %s from %s: %v", m.Key, secretsBackendName(m, st), err)}
+		// Every other failure is the store's: locked, timed out,
+		// unavailable, a wrong passphrase, a corrupt vault, or an error it
+		// could not classify. Each leaves the secret unreadable.
+		return "", unreadable(err.Error())
 	}
 	return v.(string), nil
+}
+
+// checkProgress is what a running check is waiting on, for the outcome to
+// report if the check overruns its timeout.
+type checkProgress struct {
+	mu    sync.Mutex
+	stuck *outcome
+}
+
+type progressKey struct{}
+
+// waitingOn records, until the returned func is called, the outcome the
+// check reports if it overruns while waiting.
+func waitingOn(ctx context.Context, o *outcome) func() {
+	p, _ := ctx.Value(progressKey{}).(*checkProgress)
+	if p == nil {
+		return func() {}
+	}
+	p.mu.Lock()
+	p.stuck = o
+	p.mu.Unlock()
+	return func() {
+		p.mu.Lock()
+		p.stuck = nil
+		p.mu.Unlock()
+	}
+}
+
+func (p *checkProgress) waiting() *outcome {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stuck
 }
 
 // region is the Lever region recorded with the integration's Lever key.
@@ -225,8 +317,8 @@ func (cx *checkCtx) vettyPackages(ctx context.Context, key string) ([]string, er
 
 func (cx *checkCtx) secretCheck(in steps.Integration, m store.SecretMeta, states map[string]store.StepState) plannedCheck {
 	ref := CheckRef{Integration: in.ID, Name: SecretCheckName(m.Key), Vendor: secretVendor(in.ID, m.Key)}
-	return plannedCheck{ref: ref, secretKey: m.Key, run: func(ctx context.Context) outcome {
-		value, o := cx.secret(ctx, in, m)
+	return plannedCheck{ref: ref, secretKey: m.Key, uses: []store.SecretMeta{m}, run: func(ctx context.Context) outcome {
+		value, o := cx.secret(ctx, in, m, "")
 		if o != nil {
 			return *o
 		}
@@ -276,7 +368,7 @@ func (cx *checkCtx) secretCheck(in steps.Integration, m store.SecretMeta, states
 // date was recorded when the secret was entered.
 func (cx *checkCtx) expiryCheck(in steps.Integration, m store.SecretMeta) plannedCheck {
 	ref := CheckRef{Integration: in.ID, Name: ExpiryCheckName(m.Key), Vendor: VendorLocal}
-	return plannedCheck{ref: ref, run: func(context.Context) outcome {
+	return plannedCheck{ref: ref, uses: []store.SecretMeta{m}, run: func(context.Context) outcome {
 		left := m.ExpiresAt.Sub(cx.r.now())
 		date := m.ExpiresAt.UTC().Format("2006-01-02")
 		rotate := fmt.Sprintf("patchbay rotate %s/%s", in.ID, m.Key)
@@ -294,17 +386,13 @@ func (cx *checkCtx) expiryCheck(in steps.Integration, m store.SecretMeta) planne
 
 func (cx *checkCtx) packageMappingCheck(in steps.Integration, m store.SecretMeta, mapping string) plannedCheck {
 	ref := CheckRef{Integration: in.ID, Name: CheckPackageMapping, Vendor: VendorVetty}
-	return plannedCheck{ref: ref, run: func(ctx context.Context) outcome {
+	return plannedCheck{ref: ref, uses: []store.SecretMeta{m}, run: func(ctx context.Context) outcome {
 		pairs, err := steps.ParseChattrMapping(mapping)
 		if err != nil {
 			return outcome{result: ResultDrift, detail: fmt.Sprintf("the recorded mapping no longer reads: %v; re-run %s/chattr-packages", err, in.ID)}
 		}
-		key, o := cx.secret(ctx, in, m)
+		key, o := cx.secret(ctx, in, m, "the Vetty key")
 		if o != nil {
-			o.detail = "needs the Vetty key: " + o.detail
-			if o.result == ResultDrift {
-				o.result = ResultUnknown // reported once, by secret.api_key
-			}
 			return *o
 		}
 		pkgs, err := cx.vettyPackages(ctx, key)
@@ -351,12 +439,8 @@ func (cx *checkCtx) leverInputs(ctx context.Context, in steps.Integration, m sto
 	if o != nil {
 		return "", "", o
 	}
-	key, o = cx.secret(ctx, in, m)
+	key, o = cx.secret(ctx, in, m, "the Lever key")
 	if o != nil {
-		o.detail = "needs the Lever key: " + o.detail
-		if o.result == ResultDrift {
-			o.result = ResultUnknown // reported once, by secret.api_key
-		}
 		return "", "", o
 	}
 	if _, o = cx.vendors(); o != nil {
@@ -367,7 +451,7 @@ func (cx *checkCtx) leverInputs(ctx context.Context, in steps.Integration, m sto
 
 func (cx *checkCtx) triggerStageCheck(in steps.Integration, m store.SecretMeta, states map[string]store.StepState, stage string) plannedCheck {
 	ref := CheckRef{Integration: in.ID, Name: CheckTriggerStage, Vendor: VendorLever}
-	return plannedCheck{ref: ref, run: func(ctx context.Context) outcome {
+	return plannedCheck{ref: ref, uses: []store.SecretMeta{m}, run: func(ctx context.Context) outcome {
 		region, key, o := cx.leverInputs(ctx, in, m, states)
 		if o != nil {
 			return *o
@@ -391,7 +475,7 @@ func (cx *checkCtx) triggerStageCheck(in steps.Integration, m store.SecretMeta, 
 
 func (cx *checkCtx) certnTagsCheck(in steps.Integration, m store.SecretMeta, states map[string]store.StepState) plannedCheck {
 	ref := CheckRef{Integration: in.ID, Name: CheckCertnTags, Vendor: VendorLever}
-	return plannedCheck{ref: ref, run: func(ctx context.Context) outcome {
+	return plannedCheck{ref: ref, uses: []store.SecretMeta{m}, run: func(ctx context.Context) outcome {
 		region, key, o := cx.leverInputs(ctx, in, m, states)
 		if o != nil {
 			return *o

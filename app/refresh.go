@@ -1,9 +1,11 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -152,7 +154,10 @@ type Summary struct {
 	Took    time.Duration
 	Results []CheckOutcome
 	Skipped []SkippedCheck
-	Dropped int   // results discarded because the refresh was superseded or cancelled
+	// Dropped counts the results discarded because the refresh was
+	// superseded or cancelled, or because a secret the check read was
+	// rotated, re-entered or removed while it ran.
+	Dropped int
 	Err     error // the refresh could not be planned (database or profile error)
 	Manual  bool  // asked for on demand rather than by the timer
 	// Canceled: the refresh's context ended, or a newer generation
@@ -164,7 +169,7 @@ type Summary struct {
 func (s Summary) Attention() int {
 	n := 0
 	for _, r := range s.Results {
-		if needsAttention(r.Result) {
+		if checkNeedsAttention(r.Result, r.Detail) {
 			n++
 		}
 	}
@@ -465,11 +470,9 @@ func (r *Refresher) refresh(ctx context.Context, manual bool) Summary {
 }
 
 func sortOutcomes(rs []CheckOutcome, order map[CheckRef]int) {
-	for i := 1; i < len(rs); i++ {
-		for j := i; j > 0 && order[rs[j].CheckRef] < order[rs[j-1].CheckRef]; j-- {
-			rs[j], rs[j-1] = rs[j-1], rs[j]
-		}
-	}
+	slices.SortStableFunc(rs, func(a, b CheckOutcome) int {
+		return cmp.Compare(order[a.CheckRef], order[b.CheckRef])
+	})
 }
 
 // runCheck waits for a slot of the check's vendor, then runs it under the
@@ -494,13 +497,19 @@ func (r *Refresher) runCheck(ctx context.Context, gen uint64, c plannedCheck) (o
 
 	cctx, cancel := context.WithTimeout(ctx, r.opts.CheckTimeout)
 	defer cancel()
+	prog := &checkProgress{}
+	cctx = context.WithValue(cctx, progressKey{}, prog)
 	began := time.Now()
 	done := make(chan outcome, 1)
 	go func() { done <- c.run(cctx) }()
 	select {
 	case out = <-done:
 	case <-cctx.Done():
-		out = timeoutOutcome(c.ref, r.opts.CheckTimeout)
+		if stuck := prog.waiting(); stuck != nil {
+			out = *stuck
+		} else {
+			out = timeoutOutcome(c.ref, r.opts.CheckTimeout)
+		}
 	}
 	if ctx.Err() != nil {
 		// The refresh itself was cancelled: this is not the vendor's answer.
@@ -516,10 +525,14 @@ func timeoutOutcome(ref CheckRef, d time.Duration) outcome {
 	return outcome{result: ResultUnreachable, detail: fmt.Sprintf("%s: no answer within %s", vendorName(ref.Vendor), d), failed: true}
 }
 
-// deliver stores a result unless its generation was superseded, and
-// reports it to the dashboard. Storing and the generation test happen under
-// saveMu, so a superseded refresh can never overwrite a newer result.
-func (r *Refresher) deliver(ctx context.Context, gen uint64, c plannedCheck, res CheckOutcome, prev string) bool {
+// errStale: a secret the check read was replaced or removed meanwhile.
+var errStale = errors.New("a secret the check read was replaced meanwhile")
+
+// deliver stores a result unless its generation was superseded or a secret
+// it read changed meanwhile, and reports it to the dashboard. Storing and
+// the generation test happen under saveMu, so a superseded refresh can
+// never overwrite a newer result.
+func (r *Refresher) deliver(ctx context.Context, gen uint64, c plannedCheck, res CheckOutcome, prev store.CheckResult) bool {
 	r.saveMu.Lock()
 	if r.gen.Load() != gen || ctx.Err() != nil {
 		r.saveMu.Unlock()
@@ -527,6 +540,12 @@ func (r *Refresher) deliver(ctx context.Context, gen uint64, c plannedCheck, res
 	}
 	err := r.save(ctx, c, res, prev)
 	r.saveMu.Unlock()
+	if errors.Is(err, errStale) {
+		// The result is about a secret no longer in use; the new one
+		// deserves a check of its own soon.
+		r.Trigger()
+		return false
+	}
 	if err != nil {
 		// The database refused the write; the admin sees the result live
 		// and the stored one stays as it was.
@@ -540,9 +559,24 @@ func (r *Refresher) deliver(ctx context.Context, gen uint64, c plannedCheck, res
 // save writes one result, the secret's verification time when the vendor
 // judged the secret, and an event when a problem appears or clears (a
 // refresh every minute must not flood the history with "still valid").
-func (r *Refresher) save(ctx context.Context, c plannedCheck, res CheckOutcome, prev string) error {
+func (r *Refresher) save(ctx context.Context, c plannedCheck, res CheckOutcome, prev store.CheckResult) error {
 	profile := r.svc.Profile
 	return r.svc.DB.Tx(ctx, func(tx *store.Tx) error {
+		// Compared inside the write transaction, so a rotation, a re-run
+		// step or a reset, by this patchbay or another, either commits
+		// before (and the result is dropped) or after (and overwrites it).
+		for _, m := range c.uses {
+			cur, err := tx.Secret(ctx, profile, m.Integration, m.Key)
+			if errors.Is(err, store.ErrNotFound) {
+				return errStale
+			}
+			if err != nil {
+				return err
+			}
+			if !cur.CreatedAt.Equal(m.CreatedAt) || cur.Last4 != m.Last4 {
+				return errStale
+			}
+		}
 		if err := tx.SaveChecks(ctx, profile, []store.CheckResult{{
 			Integration: c.ref.Integration, Name: c.ref.Name, Result: res.Result, Detail: res.Detail, CheckedAt: res.CheckedAt,
 		}}); err != nil {
@@ -554,11 +588,12 @@ func (r *Refresher) save(ctx context.Context, c plannedCheck, res CheckOutcome, 
 				return err
 			}
 		}
-		if prev != "" && prev != res.Result && (needsAttention(prev) || needsAttention(res.Result)) {
+		from, to := attentionWords(prev.Result, prev.Detail), attentionWords(res.Result, res.Detail)
+		if prev.Result != "" && from != to && (checkNeedsAttention(prev.Result, prev.Detail) || checkNeedsAttention(res.Result, res.Detail)) {
 			return tx.AddEvent(ctx, store.Event{
 				At: res.CheckedAt, Profile: profile, Integration: c.ref.Integration, Kind: store.EventVerification,
-				Summary: fmt.Sprintf("%s: %s → %s", c.ref.Name, resultWords(prev), resultWords(res.Result)),
-				Detail:  map[string]string{"check": c.ref.Name, "from": prev, "to": res.Result, "detail": res.Detail},
+				Summary: fmt.Sprintf("%s: %s → %s", c.ref.Name, from, to),
+				Detail:  map[string]string{"check": c.ref.Name, "from": prev.Result, "to": res.Result, "detail": res.Detail},
 			})
 		}
 		return nil
@@ -574,8 +609,6 @@ func vendorJudged(result string) bool {
 	}
 	return false
 }
-
-func resultWords(r string) string { return strings.ReplaceAll(r, "_", " ") }
 
 // skipping reports whether the check's vendor is backing off.
 func (r *Refresher) skipping(ref CheckRef, now time.Time, manual bool) (SkippedCheck, bool) {
