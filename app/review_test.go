@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"github.com/patchbay/patchbay/steps"
+	"github.com/patchbay/patchbay/store"
 	"strings"
 	"testing"
 
@@ -67,5 +69,27 @@ func TestHandoffNamesTheWebhookURLAndStage(t *testing.T) {
 	}
 	if msg, err := e.svc.Handoff(context.Background(), "certn-lever", "lever-key", nil); err != nil || msg != "" {
 		t.Errorf("a step without a hand-off gave %q, %v", msg, err)
+	}
+}
+
+// A secret the store could not read at the last live check needs the
+// admin: status exits 1 instead of calling everything healthy.
+func TestUnreadableStoreNeedsAttention(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	e.completeCertnLever(t, leverKey1)
+	err := e.db.SaveChecks(ctx, "acme", []store.CheckResult{{
+		Integration: "certn-lever", Name: SecretCheckName("api_key"), Result: ResultUnknown,
+		Detail: StoreUnreadablePrefix + "could not read api_key from the keyring: it is locked", CheckedAt: e.now,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	report, err := e.svc.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if report.Healthy() || e.integration(t, "certn-lever").State != steps.StateNeedsAttention {
+		t.Fatal("an unreadable secrets store was reported healthy")
 	}
 }

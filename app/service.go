@@ -148,7 +148,7 @@ func (s *Service) integrationView(in steps.Integration, states map[string]store.
 			// the stored countdown check would say it a second time.
 			continue
 		}
-		if needsAttention(c.Result) {
+		if checkNeedsAttention(c.Result, c.Detail) {
 			attention = append(attention, fmt.Sprintf("%s: %s", c.Name, c.Detail))
 		}
 	}
