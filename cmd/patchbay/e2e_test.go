@@ -22,7 +22,7 @@ var (
 )
 
 // patchbayBinary builds the real binary once per test run.
-func patchbayBinary(t *testing.T) string {
+func patchbayBinary(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "patchbay-e2e-bin-")
@@ -45,11 +45,11 @@ func patchbayBinary(t *testing.T) string {
 
 // terminal is a tmux session on a private server running one command.
 type terminal struct {
-	t      *testing.T
+	t      testing.TB
 	socket string
 }
 
-func newTerminal(t *testing.T, command string) *terminal {
+func newTerminal(t testing.TB, command string) *terminal {
 	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
 		if os.Getenv(requireTmuxEnv) == "1" {
@@ -71,6 +71,9 @@ func (term *terminal) tmux(args ...string) string {
 	}
 	return string(out)
 }
+
+// close ends the terminal's tmux server now (cleanup does it otherwise).
+func (term *terminal) close() { exec.Command("tmux", "-L", term.socket, "kill-server").Run() }
 
 func (term *terminal) screen() string { return term.tmux("capture-pane", "-p") }
 
