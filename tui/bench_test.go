@@ -17,7 +17,7 @@ func BenchmarkHomeKeypress(b *testing.B) {
 	c.now = func() time.Time { return testNow }
 	m := newRootModel(c, ModeHome, "", "")
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
-	m.gen = 1
+	m.loads.gen = 1
 	m.Update(overviewMsg{gen: 1, ov: fb.ov})
 	// The dashboard pane has the focus, so each key scrolls the 1,000 events.
 	m.Update(keyMsg("tab"))

@@ -215,3 +215,36 @@ func refreshTick(c *common, gen int) tea.Cmd {
 	}
 	return tea.Tick(c.refreshEvery, func(time.Time) tea.Msg { return refreshTickMsg{gen: gen} })
 }
+
+// overviewLoads runs overview loads one at a time: a load asked for while
+// one is in flight follows it, and only the newest load's answer counts.
+type overviewLoads struct {
+	gen      int // generation of the newest load
+	inFlight bool
+	again    bool // a load was asked for while one was in flight
+}
+
+// start begins a load, or queues one behind the load in flight.
+func (l *overviewLoads) start(c *common) tea.Cmd {
+	if l.inFlight {
+		l.again = true
+		return nil
+	}
+	l.inFlight = true
+	l.gen++
+	return loadOverview(c, l.gen)
+}
+
+// finish takes the answer of load gen: stale is true for an older load's
+// answer, to be dropped; next starts the load queued behind it, if any.
+func (l *overviewLoads) finish(c *common, gen int) (stale bool, next tea.Cmd) {
+	if gen != l.gen {
+		return true, nil
+	}
+	l.inFlight = false
+	if l.again {
+		l.again = false
+		next = l.start(c)
+	}
+	return false, next
+}

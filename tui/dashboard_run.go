@@ -20,9 +20,7 @@ type dashboardScreen struct {
 	help help.Model
 
 	fullHelp bool
-	gen      int
-	inFlight bool
-	again    bool
+	loads    overviewLoads
 	err      error
 }
 
@@ -41,15 +39,7 @@ func (m *dashboardScreen) Init() tea.Cmd {
 }
 
 // reload loads the overview unless a load runs; then one more follows it.
-func (m *dashboardScreen) reload() tea.Cmd {
-	if m.inFlight {
-		m.again = true
-		return nil
-	}
-	m.inFlight = true
-	m.gen++
-	return loadOverview(m.c, m.gen)
-}
+func (m *dashboardScreen) reload() tea.Cmd { return m.loads.start(m.c) }
 
 func (m *dashboardScreen) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
@@ -79,14 +69,9 @@ func (m *dashboardScreen) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 	case overviewMsg:
-		if msg.gen != m.gen {
+		stale, cmd := m.loads.finish(m.c, msg.gen)
+		if stale {
 			return m, nil
-		}
-		m.inFlight = false
-		var cmd tea.Cmd
-		if m.again {
-			m.again = false
-			cmd = m.reload()
 		}
 		if msg.err != nil {
 			m.err = msg.err

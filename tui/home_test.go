@@ -86,7 +86,7 @@ func TestHomeDropsStaleOverview(t *testing.T) {
 	h := newHarness(t, fb, 100, 30)
 	stale := fixture(0)
 	stale.Profile = "stale"
-	h.send(overviewMsg{gen: h.m.gen - 1, ov: stale})
+	h.send(overviewMsg{gen: h.m.loads.gen - 1, ov: stale})
 	h.mustNotSee("profile stale")
 }
 

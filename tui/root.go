@@ -48,10 +48,8 @@ type rootModel struct {
 	help     help.Model
 	fullHelp bool
 
-	gen       int // generation of the newest overview load
-	inFlight  bool
-	again     bool // a refresh was asked for while one was in flight
-	tickGen   int  // the live refresh timer; older ticks are dropped
+	loads     overviewLoads
+	tickGen   int // the live refresh timer; older ticks are dropped
 	loadedAt  time.Time
 	refreshed bool
 
@@ -84,15 +82,7 @@ func (m *rootModel) Init() tea.Cmd {
 
 // refresh loads the overview unless a load is already running, in which case
 // one more runs when it returns: refreshes never overlap.
-func (m *rootModel) refresh() tea.Cmd {
-	if m.inFlight {
-		m.again = true
-		return nil
-	}
-	m.inFlight = true
-	m.gen++
-	return loadOverview(m.c, m.gen)
-}
+func (m *rootModel) refresh() tea.Cmd { return m.loads.start(m.c) }
 
 func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if cmd, ok := m.liveUpdate(msg); ok {
@@ -143,16 +133,12 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.closeStep()
 		return m, m.refresh()
 	case stepFinishedMsg:
-		m.next = &pendingNext{integration: msg.integration, after: msg.step, setup: msg.setup, minGen: m.gen + 1}
+		m.next = &pendingNext{integration: msg.integration, after: msg.step, setup: msg.setup, minGen: m.loads.gen + 1}
 		// A completed step may add a live check (a new key, a stage): run
 		// the checks now rather than at the next tick.
 		var live tea.Cmd
 		if m.home.dash != nil && m.home.dash.live != nil {
 			live = triggerLive(m.home.dash.live)
-		}
-		if m.inFlight {
-			m.again = true
-			return m, live
 		}
 		return m, tea.Batch(m.refresh(), live)
 	case completeMsg:
@@ -224,15 +210,11 @@ func (m *rootModel) quit() tea.Cmd {
 }
 
 func (m *rootModel) onOverview(msg overviewMsg) tea.Cmd {
-	if msg.gen != m.gen {
+	stale, next := m.loads.finish(m.c, msg.gen)
+	if stale {
 		return nil // an older load; a newer one is on its way
 	}
-	m.inFlight = false
-	var cmds []tea.Cmd
-	if m.again {
-		m.again = false
-		cmds = append(cmds, m.refresh())
-	}
+	cmds := []tea.Cmd{next}
 	if msg.err != nil {
 		m.home.SetError(msg.err)
 		m.flash = "couldn't refresh: " + plainErr(msg.err)
@@ -458,7 +440,7 @@ func (m *rootModel) headerLine(w int) string {
 		} else {
 			right = s.Warn.Render(right)
 		}
-	case m.inFlight:
+	case m.loads.inFlight:
 		right = s.Muted.Render("refreshing…")
 	case m.refreshed:
 		right = s.Muted.Render("updated " + ago(m.c.now(), m.loadedAt))
