@@ -144,12 +144,21 @@ func (s *Service) writeSecrets(ctx context.Context, integration string, writes [
 }
 
 func (s *Service) promote(ctx context.Context, account, value string, op int64) error {
-	if err := s.Secrets.Set(ctx, account, value); err != nil {
-		return err
-	}
-	s.phase(PointPromoted)
-	if err := s.Secrets.Delete(ctx, stagingAccount(account)); err != nil && !errors.Is(err, secrets.ErrNotFound) {
-		return err
+	if mv, ok := s.Secrets.(secrets.Mover); ok {
+		// One write moves the staged value into place (the vault re-encrypts
+		// once instead of twice).
+		if err := mv.Move(ctx, stagingAccount(account), account); err != nil {
+			return err
+		}
+		s.phase(PointPromoted)
+	} else {
+		if err := s.Secrets.Set(ctx, account, value); err != nil {
+			return err
+		}
+		s.phase(PointPromoted)
+		if err := s.Secrets.Delete(ctx, stagingAccount(account)); err != nil && !errors.Is(err, secrets.ErrNotFound) {
+			return err
+		}
 	}
 	return s.DB.DeletePendingOp(ctx, op)
 }

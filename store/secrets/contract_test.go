@@ -149,6 +149,8 @@ func testContract(t *testing.T, newStore func(t *testing.T) Store) {
 		}
 	})
 
+	t.Run("move", func(t *testing.T) { testMover(t, newStore(t), profile()) })
+
 	t.Run("list", func(t *testing.T) {
 		s := newStore(t)
 		l, ok := s.(Lister)
@@ -199,4 +201,32 @@ func TestVaultContract(t *testing.T) {
 	testContract(t, func(t *testing.T) Store {
 		return NewVault(t.TempDir()+"/secrets.age", fixedPassphrase("contract pass"), fastVault)
 	})
+}
+
+// testMover checks Move on stores that offer it: the value moves, the source
+// is gone, and a missing source changes nothing.
+func testMover(t *testing.T, s Store, p string) {
+	t.Helper()
+	mv, ok := s.(Mover)
+	if !ok {
+		t.Skipf("%s cannot move entries", s.Backend().Name)
+	}
+	from, to := Account(p, "certn-lever", "api_key.staging"), Account(p, "certn-lever", "api_key")
+	mustSet(t, s, to, "old value")
+	mustSet(t, s, from, "new value")
+	if err := mv.Move(t.Context(), from, to); err != nil {
+		t.Fatalf("Move: %v", err)
+	}
+	if got := mustGet(t, s, to); got != "new value" {
+		t.Fatalf("after Move, %s = %q", to, got)
+	}
+	if _, err := s.Get(t.Context(), from); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("after Move, the source still answers: %v", err)
+	}
+	if err := mv.Move(t.Context(), from, to); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("Move of a missing entry: %v, want ErrNotFound", err)
+	}
+	if got := mustGet(t, s, to); got != "new value" {
+		t.Fatalf("a failed Move changed %s to %q", to, got)
+	}
 }

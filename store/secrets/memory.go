@@ -57,6 +57,25 @@ func (m *Memory) Get(ctx context.Context, account string) (string, error) {
 }
 
 // Delete removes account.
+// Move moves the value of from to to.
+func (m *Memory) Move(ctx context.Context, from, to string) error {
+	if err := checkCall(ctx, from); err != nil {
+		return err
+	}
+	if err := validAccount(to); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	val, ok := m.entries[from]
+	if !ok {
+		return ErrNotFound
+	}
+	m.entries[to] = val
+	delete(m.entries, from)
+	return nil
+}
+
 func (m *Memory) Delete(ctx context.Context, account string) error {
 	if err := checkCall(ctx, account); err != nil {
 		return err

@@ -32,11 +32,18 @@ type Store interface {
 	Backend() Info
 }
 
-// Lister is implemented by stores that can enumerate their accounts (vault and memory; the OS keyring API
-// cannot). It is used to find secrets no longer referenced by any step.
+// Lister is implemented by stores that can enumerate their accounts (vault, memory, and the OS keyring where
+// it is the Secret Service). It is used to find secrets no longer referenced by any step.
 type Lister interface {
 	// List returns the accounts starting with prefix, sorted.
 	List(ctx context.Context, prefix string) ([]string, error)
+}
+
+// Mover is implemented by stores that can move a value to another account in one write: for the vault that
+// is one encryption instead of two. Move replaces what to held and removes from; ErrNotFound when from is
+// absent (then nothing changes).
+type Mover interface {
+	Move(ctx context.Context, from, to string) error
 }
 
 // Info describes a backend.

@@ -183,6 +183,30 @@ func (v *Vault) Delete(ctx context.Context, account string) error {
 }
 
 // load reads and decrypts the vault; a missing file is an empty vault. Caller holds v.mu.
+// Move moves the value of from to to in one atomic rewrite of the file.
+func (v *Vault) Move(ctx context.Context, from, to string) error {
+	if err := checkCall(ctx, from); err != nil {
+		return err
+	}
+	if err := validAccount(to); err != nil {
+		return err
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if _, err := os.Stat(v.path); errors.Is(err, fs.ErrNotExist) {
+		return ErrNotFound
+	}
+	return v.update(ctx, func(entries map[string]string) error {
+		val, ok := entries[from]
+		if !ok {
+			return ErrNotFound
+		}
+		entries[to] = val
+		delete(entries, from)
+		return nil
+	})
+}
+
 func (v *Vault) load() (map[string]string, error) {
 	if v.path == "" {
 		return nil, &storeError{kind: ErrUnavailable, msg: "no vault file was configured"}
