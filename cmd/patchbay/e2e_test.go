@@ -2,11 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -16,9 +18,10 @@ import (
 const requireTmuxEnv = "PATCHBAY_REQUIRE_TMUX"
 
 var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
+	terminalSeq atomic.Int64
+	buildOnce   sync.Once
+	binPath     string
+	buildErr    error
 )
 
 // patchbayBinary builds the real binary once per test run.
@@ -57,7 +60,9 @@ func newTerminal(t testing.TB, command string) *terminal {
 		}
 		t.Skip("tmux is not installed (apt-get install tmux); skipping the end-to-end terminal test")
 	}
-	term := &terminal{t: t, socket: "patchbay-e2e-" + filepath.Base(t.TempDir())}
+	// The socket name must be unique across test processes running at once.
+	socket := fmt.Sprintf("patchbay-e2e-%d-%d", os.Getpid(), terminalSeq.Add(1))
+	term := &terminal{t: t, socket: socket}
 	term.tmux("new-session", "-d", "-x", "120", "-y", "36", command)
 	t.Cleanup(func() { exec.Command("tmux", "-L", term.socket, "kill-server").Run() })
 	return term
@@ -122,7 +127,7 @@ func TestEndToEndCertnLeverInDemo(t *testing.T) {
 	term.keys("Enter")
 	term.waitFor("step 2 of 6")
 	term.keys("Enter")
-	term.waitFor("┃ ")
+	term.waitFor("┃ Webhook signing token")
 	term.typeText("e2e-signing-token-77aa")
 	term.keys("Enter")
 	term.waitFor("done ✓ proof: checked")
