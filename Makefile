@@ -29,8 +29,8 @@ lint:
 
 # One minute per fuzz target of steps/.
 fuzz:
-	for t in $$($(GO) test -list '^Fuzz' ./steps | grep ^Fuzz); do \
-		$(GO) test ./steps -run '^$$' -fuzz "^$$t$$" -fuzztime 60s || exit 1; \
+	for t in $$($(GO) test -list '^Fuzz' ./internal/steps | grep ^Fuzz); do \
+		$(GO) test ./internal/steps -run '^$$' -fuzz "^$$t$$" -fuzztime 60s || exit 1; \
 	done
 
 clean:

@@ -15,9 +15,9 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/patchbay/patchbay/app"
-	"github.com/patchbay/patchbay/clients/standin"
-	"github.com/patchbay/patchbay/store/secrets"
+	"github.com/patchbay/patchbay/internal/app"
+	"github.com/patchbay/patchbay/internal/clients/standin"
+	"github.com/patchbay/patchbay/internal/store/secrets"
 )
 
 // binary runs the real patchbay binary, built once per test, against the

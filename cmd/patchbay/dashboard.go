@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/patchbay/patchbay/app"
-	"github.com/patchbay/patchbay/tui"
+	"github.com/patchbay/patchbay/internal/app"
+	"github.com/patchbay/patchbay/internal/tui"
 	"github.com/spf13/cobra"
 )
 

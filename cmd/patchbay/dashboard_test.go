@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patchbay/patchbay/app"
+	"github.com/patchbay/patchbay/internal/app"
 )
 
 func TestDashboardNeedsATerminal(t *testing.T) {

@@ -6,11 +6,11 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/patchbay/patchbay/app"
-	"github.com/patchbay/patchbay/clients/standin"
-	"github.com/patchbay/patchbay/store"
-	"github.com/patchbay/patchbay/store/secrets"
-	"github.com/patchbay/patchbay/tui"
+	"github.com/patchbay/patchbay/internal/app"
+	"github.com/patchbay/patchbay/internal/clients/standin"
+	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/store/secrets"
+	"github.com/patchbay/patchbay/internal/tui"
 	"github.com/spf13/cobra"
 )
 

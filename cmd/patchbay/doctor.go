@@ -10,11 +10,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/patchbay/patchbay/clients/certn"
-	"github.com/patchbay/patchbay/clients/charthop"
-	"github.com/patchbay/patchbay/clients/lever"
-	"github.com/patchbay/patchbay/clients/vetty"
-	"github.com/patchbay/patchbay/store/secrets"
+	"github.com/patchbay/patchbay/internal/clients/certn"
+	"github.com/patchbay/patchbay/internal/clients/charthop"
+	"github.com/patchbay/patchbay/internal/clients/lever"
+	"github.com/patchbay/patchbay/internal/clients/vetty"
+	"github.com/patchbay/patchbay/internal/store/secrets"
 	"github.com/spf13/cobra"
 )
 

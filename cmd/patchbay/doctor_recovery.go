@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/patchbay/patchbay/app"
-	"github.com/patchbay/patchbay/store/secrets"
+	"github.com/patchbay/patchbay/internal/app"
+	"github.com/patchbay/patchbay/internal/store/secrets"
 )
 
 // doctorRecovery finishes or rolls back any secret write a crash

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/patchbay/patchbay/app"
-	"github.com/patchbay/patchbay/store"
-	"github.com/patchbay/patchbay/store/secrets"
+	"github.com/patchbay/patchbay/internal/app"
+	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/store/secrets"
 	"golang.org/x/term"
 )
 

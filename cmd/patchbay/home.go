@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/patchbay/patchbay/app"
-	"github.com/patchbay/patchbay/tui"
+	"github.com/patchbay/patchbay/internal/app"
+	"github.com/patchbay/patchbay/internal/tui"
 )
 
 // homeRun opens the home screen.

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patchbay/patchbay/clients/standin"
-	"github.com/patchbay/patchbay/store/secrets/secretstest"
+	"github.com/patchbay/patchbay/internal/clients/standin"
+	"github.com/patchbay/patchbay/internal/store/secrets/secretstest"
 )
 
 // cli runs patchbay in-process with buffers instead of a terminal.

@@ -6,8 +6,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/patchbay/patchbay/app"
-	"github.com/patchbay/patchbay/steps"
+	"github.com/patchbay/patchbay/internal/app"
+	"github.com/patchbay/patchbay/internal/steps"
 	"github.com/spf13/cobra"
 )
 

@@ -7,8 +7,8 @@ import (
 	"io"
 	"sort"
 
-	"github.com/patchbay/patchbay/app"
-	"github.com/patchbay/patchbay/steps"
+	"github.com/patchbay/patchbay/internal/app"
+	"github.com/patchbay/patchbay/internal/steps"
 	"github.com/spf13/cobra"
 )
 

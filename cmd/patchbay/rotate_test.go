@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/patchbay/patchbay/store/secrets"
+	"github.com/patchbay/patchbay/internal/store/secrets"
 )
 
 // Test secrets; each has a distinct ending.

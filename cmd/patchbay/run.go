@@ -9,9 +9,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/patchbay/patchbay/app"
-	"github.com/patchbay/patchbay/steps"
-	"github.com/patchbay/patchbay/tui"
+	"github.com/patchbay/patchbay/internal/app"
+	"github.com/patchbay/patchbay/internal/steps"
+	"github.com/patchbay/patchbay/internal/tui"
 	"github.com/spf13/cobra"
 )
 

@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/patchbay/patchbay/app"
-	"github.com/patchbay/patchbay/clients/certn"
-	"github.com/patchbay/patchbay/clients/charthop"
-	"github.com/patchbay/patchbay/clients/lever"
-	"github.com/patchbay/patchbay/clients/vetty"
+	"github.com/patchbay/patchbay/internal/app"
+	"github.com/patchbay/patchbay/internal/clients/certn"
+	"github.com/patchbay/patchbay/internal/clients/charthop"
+	"github.com/patchbay/patchbay/internal/clients/lever"
+	"github.com/patchbay/patchbay/internal/clients/vetty"
 )
 
 // Service opens the database and the profile's secrets store, finishes any

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/patchbay/patchbay/app"
-	"github.com/patchbay/patchbay/steps"
+	"github.com/patchbay/patchbay/internal/app"
+	"github.com/patchbay/patchbay/internal/steps"
 	"github.com/spf13/cobra"
 )
 

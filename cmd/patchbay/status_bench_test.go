@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patchbay/patchbay/app"
-	"github.com/patchbay/patchbay/steps"
-	"github.com/patchbay/patchbay/store"
+	"github.com/patchbay/patchbay/internal/app"
+	"github.com/patchbay/patchbay/internal/steps"
+	"github.com/patchbay/patchbay/internal/store"
 )
 
 const (

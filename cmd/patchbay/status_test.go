@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patchbay/patchbay/store/secrets"
-	"github.com/patchbay/patchbay/store/secrets/secretstest"
+	"github.com/patchbay/patchbay/internal/store/secrets"
+	"github.com/patchbay/patchbay/internal/store/secrets/secretstest"
 )
 
 // liveStatusJSON is the part of `status --json` these tests read.

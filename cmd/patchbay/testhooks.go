@@ -4,7 +4,7 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/patchbay/patchbay/store/secrets"
+	"github.com/patchbay/patchbay/internal/store/secrets"
 )
 
 // Test hooks, read from the environment only when set. They exist so that

@@ -1,0 +1,53 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/store"
+)
+
+// HistoryEntry is one audit log entry as `patchbay history` shows it. It
+// never holds a secret: events carry at most a secret's last 4 characters.
+type HistoryEntry struct {
+	ID          int64             `json:"id"`
+	At          time.Time         `json:"at"`
+	Integration string            `json:"integration"` // "" for profile-wide events
+	Step        string            `json:"step"`        // "" when not about one step
+	Kind        string            `json:"kind"`
+	Summary     string            `json:"summary"`
+	Detail      map[string]string `json:"detail"`
+}
+
+// HistoryReport is `patchbay history --json`.
+type HistoryReport struct {
+	Profile     string         `json:"profile"`
+	Integration string         `json:"integration"` // "" when every integration is listed
+	Events      []HistoryEntry `json:"events"`      // newest first
+}
+
+// History returns the audit log of the profile, or of one integration,
+// newest first; limit <= 0 returns it all. It reads SQLite only.
+func (s *Service) History(ctx context.Context, integration string, limit int) (HistoryReport, error) {
+	if integration != "" {
+		if _, _, err := lookup(integration, ""); err != nil {
+			return HistoryReport{}, err
+		}
+	}
+	evs, err := s.DB.Events(ctx, store.EventFilter{Profile: s.Profile, Integration: integration, Limit: limit})
+	if err != nil {
+		return HistoryReport{}, err
+	}
+	r := HistoryReport{Profile: s.Profile, Integration: integration, Events: make([]HistoryEntry, 0, len(evs))}
+	for _, e := range evs {
+		detail := e.Detail
+		if detail == nil {
+			detail = map[string]string{}
+		}
+		r.Events = append(r.Events, HistoryEntry{
+			ID: e.ID, At: e.At.UTC(), Integration: e.Integration, Step: e.Step,
+			Kind: e.Kind, Summary: e.Summary, Detail: detail,
+		})
+	}
+	return r, nil
+}

@@ -1,0 +1,146 @@
+// Package certn is a client for the CertnCentric public API: the cheap key
+// check and case listing the wizard and dashboard use.
+package certn
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/patchbay/patchbay/internal/clients/httpx"
+)
+
+// Vendor is the name used in calls and errors.
+const Vendor = "certn"
+
+// EnvURL overrides the base URL whatever the environment.
+const EnvURL = "PATCHBAY_CERTN_URL"
+
+// KeyLifetime: CertnCentric API keys expire 365 days after creation.
+const KeyLifetime = 365 * 24 * time.Hour
+
+// Centric publishes no rate limit; 240 requests/minute is the documented
+// limit of Certn's older v1 API, so we stay under it.
+const (
+	DefaultRate  rate.Limit = 4
+	DefaultBurst int        = 4
+)
+
+// DefaultPageSize is the page size Cases asks for.
+const DefaultPageSize = 100
+
+var environments = map[string]string{
+	"sandbox": "https://api.sandbox.certn.co", // confirmed in Centric's docs
+	// Inferred: third-party code calls /api/public/cases/ on this host with
+	// Api-Key auth; Centric's docs only name the sandbox.
+	"production": "https://api.certn.co",
+}
+
+// BaseURL is the API host for environment ("production" or "sandbox"),
+// unless PATCHBAY_CERTN_URL is set, which wins.
+func BaseURL(environment string) (string, error) {
+	if v := strings.TrimSpace(os.Getenv(EnvURL)); v != "" {
+		if _, err := httpx.ParseBaseURL(v); err != nil {
+			return "", fmt.Errorf("%s: %w", EnvURL, err)
+		}
+		return v, nil
+	}
+	u, ok := environments[strings.ToLower(strings.TrimSpace(environment))]
+	if !ok {
+		return "", fmt.Errorf("unknown Certn environment %q (want production or sandbox)", environment)
+	}
+	return u, nil
+}
+
+// Client talks to CertnCentric with one API key. Safe for concurrent use.
+type Client struct {
+	api *httpx.Client
+}
+
+// New builds a client; hc may be nil. opts.Limiter nil means a fresh limiter
+// at DefaultRate.
+func New(hc *http.Client, baseURL, apiKey string, opts httpx.Options) (*Client, error) {
+	api, err := httpx.New(hc, httpx.Config{
+		Vendor:  Vendor,
+		BaseURL: baseURL,
+		Auth:    httpx.APIKey(apiKey),
+		Limit:   DefaultRate,
+		Burst:   DefaultBurst,
+	}, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &Client{api: api}, nil
+}
+
+// API exposes the underlying HTTP client.
+func (c *Client) API() *httpx.Client { return c.api }
+
+// casesPath keeps its trailing slash: Certn's API is Django REST Framework,
+// which redirects (or refuses writes) without it.
+const casesPath = "/api/public/cases/"
+
+// Case is one background-check case. Inferred shape: Centric's docs show
+// the endpoint but not the fields; id/status/created are the ones the
+// dashboard needs.
+type Case struct {
+	ID      string `json:"id"`
+	Status  string `json:"status"`
+	Created string `json:"created"`
+}
+
+// casePage is Django REST Framework's limit/offset envelope (inferred from
+// the framework; next is an absolute URL or null).
+type casePage struct {
+	Count   int     `json:"count"`
+	Next    *string `json:"next"`
+	Results []Case  `json:"results"`
+}
+
+// Verify is the cheap "is this key valid" call: GET /api/public/cases/?limit=1.
+// Any JSON answer counts as success: the page shape is inferred, and a wrong
+// guess about it must not make a valid key look broken.
+func (c *Client) Verify(ctx context.Context) error {
+	var raw json.RawMessage
+	return c.api.Get(ctx, casesPath, url.Values{"limit": {"1"}}, &raw)
+}
+
+// Cases lists up to max cases (max <= 0: all), following next links.
+func (c *Client) Cases(ctx context.Context, max int) ([]Case, error) {
+	size := c.api.PageSize(DefaultPageSize)
+	if max > 0 && max < size {
+		size = max
+	}
+	var page casePage
+	if err := c.api.Get(ctx, casesPath, url.Values{"limit": {strconv.Itoa(size)}}, &page); err != nil {
+		return nil, err
+	}
+	var all []Case
+	seen := map[string]bool{}
+	for {
+		all = append(all, page.Results...)
+		if max > 0 && len(all) >= max {
+			return all[:max], nil
+		}
+		if page.Next == nil || *page.Next == "" {
+			return all, nil
+		}
+		next := *page.Next
+		if seen[next] || len(seen) >= 1000 {
+			return nil, fmt.Errorf("%s GET %s: %w: pagination does not end", Vendor, casesPath, httpx.ErrMalformed)
+		}
+		seen[next] = true
+		page = casePage{}
+		if err := c.api.GetURL(ctx, next, &page); err != nil {
+			return nil, err
+		}
+	}
+}

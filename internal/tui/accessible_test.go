@@ -1,0 +1,226 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/app"
+	"github.com/patchbay/patchbay/internal/steps"
+)
+
+// runAccessible drives RunAccessible with answers, one per line.
+func runAccessible(t *testing.T, fb *fakeBackend, mode Mode, integration, step string, answers ...string) (string, error) {
+	t.Helper()
+	fb.inCmd.Store(true) // no Bubble Tea loop here: direct calls are the design
+	in := strings.NewReader(strings.Join(answers, "\n") + "\n")
+	var out bytes.Buffer
+	err := RunAccessible(context.Background(), Options{
+		Backend: fb, Profile: "acme", Mode: mode, StartIntegration: integration, StartStep: step,
+	}, in, &out)
+	return out.String(), err
+}
+
+func TestAccessibleRunStep(t *testing.T) {
+	fb := newFakeBackend(fixture(0))
+	fb.inputs["vetty-chattr/vetty-key"] = appStepInput(map[string]string{"user": "ops@acme.test"}, nil)
+	out, err := runAccessible(t, fb, ModeRunStep, "vetty-chattr", "vetty-key",
+		"",           // managing user: keep
+		"10.0.0.0/8", // IP range
+		"abc", "36",  // expiry: a wrong answer, then a good one
+		typedSecret, // the key
+	)
+	if err != nil {
+		t.Fatalf("RunAccessible: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"Vetty background checks in Chattr, step 1 of 4: Create a Vetty API key for Chattr",
+		"Where: Vetty › Settings › API Management › Add New User Key",
+		"What to do:", "  1. Log in to Vetty at client.vetty.co.", "Mind:",
+		"Managing user (Enter keeps: ops@acme.test):",
+		"That answer does not work:",
+		"checking…", "saving…", "done ✓ proof: verified",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, typedSecret) {
+		t.Fatal("the secret was printed")
+	}
+	if strings.Contains(out, "\x1b[") {
+		t.Error("escape codes in accessible output")
+	}
+	if len(fb.completes) != 1 {
+		t.Fatalf("completes = %d", len(fb.completes))
+	}
+	sub := fb.completes[0].sub
+	if sub.Values["user"] != "ops@acme.test" || sub.Values["ip_allowlist"] != "10.0.0.0/8" || sub.Values["expiry_months"] != "36" {
+		t.Errorf("values = %v", sub.Values)
+	}
+	if sub.Secrets["api_key"] != typedSecret {
+		t.Error("the secret did not reach Complete")
+	}
+}
+
+func TestAccessibleInputEndsNothingSaved(t *testing.T) {
+	fb := newFakeBackend(fixture(0))
+	out, err := runAccessible(t, fb, ModeRunStep, "vetty-chattr", "vetty-key", "someone")
+	if !errors.Is(err, ErrInputEnded) {
+		t.Fatalf("err = %v, want ErrInputEnded\n%s", err, out)
+	}
+	if len(fb.checks)+len(fb.completes) != 0 {
+		t.Error("checked or saved with missing answers")
+	}
+}
+
+func TestAccessibleSetupContinues(t *testing.T) {
+	fb := newFakeBackend(fixture(0))
+	fb.secrets["vetty-chattr/api_key"] = typedSecret
+	fb.options[steps.SourceVettyPackages] = []steps.Option{{Value: "Basic Criminal"}}
+	var native []string
+	out, err := runAccessibleWithClipboard(t, fb, &native, ModeSetup, "vetty-chattr", "",
+		"y",                     // copy the Vetty API key
+		"1",                     // token status: valid
+		"y",                     // confirmed
+		"Driver=Basic Criminal", // chattr-packages
+		"n",                     // do not copy the hand-off
+	)
+	if err != nil {
+		t.Fatalf("RunAccessible: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"step 3 of 4 (guided setup): Connect Vetty in Chattr",
+		"Copied Vetty API key to the clipboard (value hidden).",
+		"step 4 of 4 (guided setup): Choose the Vetty package",
+		"Hand-off message:", "- Driver: Basic Criminal",
+		"every step is done.",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, typedSecret) {
+		t.Fatal("the copied secret was printed")
+	}
+	if len(native) != 1 || native[0] != typedSecret {
+		t.Errorf("clipboard = %d values", len(native))
+	}
+	if len(fb.completes) != 2 {
+		t.Errorf("completes = %d, want 2", len(fb.completes))
+	}
+}
+
+func TestAccessibleFailedCheckThenUnverified(t *testing.T) {
+	fb := newFakeBackend(fixture(0))
+	fb.check = func(ctx context.Context, sub app.Submission) (app.Outcome, error) {
+		return app.Outcome{OK: false, Unreachable: true, Detail: "Lever did not answer", Fix: "Try later"}, nil
+	}
+	fb.optionsErr = errors.New("lever unreachable")
+	out, err := runAccessible(t, fb, ModeRunStep, "certn-lever", "lever-trigger-stage",
+		"Background Check", // typed by hand: the list could not be loaded
+		"1",                // retry
+		"3",                // complete as unverified
+	)
+	if err != nil {
+		t.Fatalf("RunAccessible: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"Couldn't load the list from the vendor (lever unreachable): type it by hand.",
+		"Couldn't reach the vendor", "Found: Lever did not answer", "Fix: Try later",
+		"Complete as unverified", "done ✓ proof: unverified",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if len(fb.checks) != 2 {
+		t.Errorf("checks = %d, want 2 (first and retry)", len(fb.checks))
+	}
+	if len(fb.completes) != 1 || fb.completes[0].out.Proof != steps.ProofUnverified || fb.completes[0].sub.Values["stage"] != "Background Check" {
+		t.Errorf("completes = %+v", fb.completes)
+	}
+}
+
+func TestAccessibleOptionRules(t *testing.T) {
+	fb := newFakeBackend(fixture(0))
+	fb.inputs["charthop-lever/charthop-source"] = appStepInput(map[string]string{"source": steps.TruthLever}, nil)
+	// Inbound: Sync On Change is unavailable. Turning it on is refused as a
+	// whole, and the second round keeps the recommended answers.
+	out, err := runAccessible(t, fb, ModeRunStep, "charthop-lever", "charthop-options",
+		"", "y", "", "", "", // run daily, sync on change ON, the rest kept
+		"", "n", "", "", "", // again, with sync on change off
+	)
+	if err != nil {
+		t.Fatalf("RunAccessible: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"Unavailable: off because the source of truth is Lever (inbound)",
+		"These answers do not fit together:",
+		"done ✓ proof: verified",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if len(fb.completes) != 1 {
+		t.Fatalf("completes = %d", len(fb.completes))
+	}
+	v := fb.completes[0].sub.Values
+	if v[steps.OptReverseSync] != "true" || v[steps.OptSyncOnChange] != "false" {
+		t.Errorf("values = %v", v)
+	}
+}
+
+func TestAccessibleHomeMenu(t *testing.T) {
+	fb := newFakeBackend(fixture(0))
+	var native []string
+	out, err := runAccessibleWithClipboard(t, fb, &native, ModeHome, "", "",
+		"1", // vetty-chattr
+		"6", // back (setup + 4 steps + back)
+		"4", // quit
+	)
+	if err != nil {
+		t.Fatalf("RunAccessible: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"Profile acme. Secrets are kept in: keyring.",
+		"Vetty background checks in Chattr (vetty-chattr): in progress, 2 of 4 steps done. Next: Connect Vetty in Chattr.",
+		"WARNING: expires in 20 days",
+		"Continue the guided setup at: Connect Vetty in Chattr",
+		"Run step: Create a Vetty API key for Chattr (done, verified)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func runAccessibleWithClipboard(t *testing.T, fb *fakeBackend, native *[]string, mode Mode, integration, step string, answers ...string) (string, error) {
+	t.Helper()
+	fb.inCmd.Store(true)
+	in := strings.NewReader(strings.Join(answers, "\n") + "\n")
+	var out bytes.Buffer
+	a := &accessible{
+		c:      newCommon(context.Background(), Options{Backend: fb}, true),
+		rawIn:  in,
+		in:     newLineReader(in),
+		rawOut: &out,
+		out:    &out,
+	}
+	a.c.clipboard = func(s string) error { *native = append(*native, s); return nil }
+	a.c.now = func() time.Time { return testNow }
+	var err error
+	switch mode {
+	case ModeSetup:
+		err = a.setup(integration, step)
+	case ModeHome:
+		err = a.home()
+	default:
+		t.Fatal("unsupported mode")
+	}
+	return out.String(), err
+}

@@ -1,0 +1,473 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/patchbay/patchbay/internal/app"
+)
+
+// homePane is the pane of the home screen that has the keyboard.
+type homePane int
+
+const (
+	paneIntegrations homePane = iota
+	paneSteps
+	paneDashboard
+	paneCount
+)
+
+// openStepMsg asks the root to open a step screen.
+type openStepMsg struct {
+	integration, step string
+	setup             bool
+}
+
+// homeModel is the home screen: the profile's integrations with their
+// progress, the selected integration's steps, and the dashboard pane with
+// what the store knows about it.
+type homeModel struct {
+	c      *common
+	ov     app.Overview
+	loaded bool
+	err    error // the last overview load failed (the previous data stays)
+
+	focus      homePane
+	integ      int
+	step       int
+	dashScroll int
+
+	// events indexes ov.Events per integration ID (profile-wide events are
+	// in every list), newest first, so a render touches only visible rows.
+	events map[string][]int
+
+	width, height int
+
+	// version counts overviews taken, for the render cache.
+	version int
+	cache   dashCache
+
+	// dash is the live dashboard (see dashboard_home.go); nil without a
+	// refresher.
+	dash *dashboardModel
+}
+
+// dashCache keeps the dashboard's rendered rows between keypresses: scrolling
+// through a thousand events then redraws only what moved into view.
+type dashCache struct {
+	key    dashKey
+	fixed  []string       // the rows above the events
+	events map[int]string // event rows by position in the list
+}
+
+type dashKey struct {
+	version, integ, width int
+	focused               bool
+	styles                *Styles
+	minute                int64 // ages are shown to the minute
+	live                  int   // the live dashboard's version
+}
+
+func newHomeModel(c *common) *homeModel {
+	return &homeModel{c: c, events: map[string][]int{}}
+}
+
+func (m *homeModel) SetSize(width, height int) { m.width, m.height = width, height }
+
+// SetOverview takes a freshly loaded overview, keeping the selection on the
+// same integration and step where they still exist.
+func (m *homeModel) SetOverview(ov app.Overview) {
+	var selInteg, selStep string
+	if iv, ok := m.selected(); ok {
+		selInteg = iv.Integration.ID
+		if m.step < len(iv.Steps) {
+			selStep = iv.Steps[m.step].Step.ID
+		}
+	}
+	m.ov, m.loaded, m.err = ov, true, nil
+	m.integ, m.step = 0, 0
+	for i, iv := range ov.Integrations {
+		if iv.Integration.ID != selInteg {
+			continue
+		}
+		m.integ = i
+		for j, sv := range iv.Steps {
+			if sv.Step.ID == selStep {
+				m.step = j
+			}
+		}
+	}
+	m.events = make(map[string][]int, len(ov.Integrations))
+	for i, ev := range ov.Events {
+		if ev.Integration == "" {
+			for _, iv := range ov.Integrations {
+				m.events[iv.Integration.ID] = append(m.events[iv.Integration.ID], i)
+			}
+			continue
+		}
+		m.events[ev.Integration] = append(m.events[ev.Integration], i)
+	}
+	m.dashScroll = 0
+	m.version++
+	if m.dash != nil {
+		m.dash.SetOverview(ov)
+	}
+}
+
+// SetError records a failed load; what was shown before stays on screen.
+func (m *homeModel) SetError(err error) { m.err = err }
+
+// Select moves the selection to an integration (and a step of it, if given).
+func (m *homeModel) Select(integration, step string) {
+	for i, iv := range m.ov.Integrations {
+		if iv.Integration.ID != integration {
+			continue
+		}
+		m.integ, m.step = i, 0
+		for j, sv := range iv.Steps {
+			if sv.Step.ID == step {
+				m.step = j
+			}
+		}
+	}
+}
+
+func (m *homeModel) selected() (app.IntegrationView, bool) {
+	if m.integ < 0 || m.integ >= len(m.ov.Integrations) {
+		return app.IntegrationView{}, false
+	}
+	return m.ov.Integrations[m.integ], true
+}
+
+func (m *homeModel) Update(msg tea.Msg) tea.Cmd {
+	kmsg, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return nil
+	}
+	k := m.c.keys
+	iv, have := m.selected()
+	switch {
+	case key.Matches(kmsg, k.Refresh):
+		if m.dash != nil {
+			return tea.Batch(emit(refreshMsg{}), triggerLive(m.dash.live))
+		}
+		return emit(refreshMsg{})
+	case !have:
+		return nil
+	case key.Matches(kmsg, k.NextPane):
+		m.focus = (m.focus + 1) % paneCount
+	case key.Matches(kmsg, k.PrevPane):
+		m.focus = (m.focus + paneCount - 1) % paneCount
+	case key.Matches(kmsg, k.Up):
+		m.move(-1)
+	case key.Matches(kmsg, k.Down):
+		m.move(1)
+	case key.Matches(kmsg, k.Open):
+		switch m.focus {
+		case paneIntegrations:
+			m.focus = paneSteps
+		case paneSteps:
+			if m.step < len(iv.Steps) {
+				return emit(openStepMsg{integration: iv.Integration.ID, step: iv.Steps[m.step].Step.ID})
+			}
+		}
+	case key.Matches(kmsg, k.Rotate):
+		return m.rotateKey()
+	case key.Matches(kmsg, k.Setup):
+		next := iv.NextStep
+		if next == "" && len(iv.Steps) > 0 {
+			// Everything is done: setup walks it again from the start.
+			next = iv.Steps[0].Step.ID
+		}
+		if next != "" {
+			return emit(openStepMsg{integration: iv.Integration.ID, step: next, setup: true})
+		}
+	}
+	return nil
+}
+
+func (m *homeModel) move(d int) {
+	switch m.focus {
+	case paneIntegrations:
+		n := len(m.ov.Integrations)
+		if n == 0 {
+			return
+		}
+		m.integ = clamp(m.integ+d, 0, n-1)
+		m.step, m.dashScroll = 0, 0
+	case paneSteps:
+		iv, _ := m.selected()
+		if n := len(iv.Steps); n > 0 {
+			m.step = clamp(m.step+d, 0, n-1)
+		}
+	case paneDashboard:
+		m.dashScroll = max(0, m.dashScroll+d)
+	}
+}
+
+func clamp(v, lo, hi int) int { return max(lo, min(v, hi)) }
+
+func (m *homeModel) ShortHelp() []key.Binding {
+	k := m.c.keys
+	return append([]key.Binding{k.Move, k.NextPane, k.Open, k.Setup, k.Refresh}, m.rotateHelp()...)
+}
+
+func (m *homeModel) FullHelp() [][]key.Binding {
+	k := m.c.keys
+	return [][]key.Binding{
+		{k.Up, k.Down, k.NextPane, k.PrevPane},
+		{
+			key.NewBinding(key.WithKeys(k.Open.Keys()...), key.WithHelp(k.Open.Help().Key, "open the selected step")),
+			key.NewBinding(key.WithKeys(k.Setup.Keys()...), key.WithHelp(k.Setup.Help().Key, "guided setup from the next step")),
+			key.NewBinding(key.WithKeys(k.Refresh.Keys()...), key.WithHelp(k.Refresh.Help().Key, "refresh now")),
+			key.NewBinding(key.WithKeys(k.Rotate.Keys()...), key.WithHelp(k.Rotate.Help().Key, "rotate the selected step's secret")),
+		},
+	}
+}
+
+// View.
+
+func (m *homeModel) View() string {
+	s := m.c.styles
+	if m.width <= 0 || m.height <= 0 {
+		return ""
+	}
+	if !m.loaded {
+		if m.err != nil {
+			return fit(s.Error.Render("✗ ")+"Couldn't load the profile: "+plainErr(m.err)+"\n"+s.Muted.Render("r tries again · q quits"), m.width, m.height)
+		}
+		return fit(s.Muted.Render("Loading the profile…"), m.width, m.height)
+	}
+	if len(m.ov.Integrations) == 0 {
+		return fit(s.Muted.Render("No integrations in this profile."), m.width, m.height)
+	}
+
+	// Side by side from 60 columns; stacked below that.
+	if m.width >= 60 {
+		leftW := clamp(m.width*9/20, 34, 60)
+		rightW := m.width - leftW - 3
+		left := m.leftLines(leftW, m.height)
+		right := m.dashboardLines(rightW, m.height)
+		sep := s.Divider.Render(" │ ")
+		var b strings.Builder
+		for i := 0; i < m.height; i++ {
+			if i > 0 {
+				b.WriteByte('\n')
+			}
+			l, r := "", ""
+			if i < len(left) {
+				l = left[i]
+			}
+			if i < len(right) {
+				r = right[i]
+			}
+			b.WriteString(padRight(l, leftW))
+			b.WriteString(sep)
+			b.WriteString(truncate(r, rightW))
+		}
+		return b.String()
+	}
+	left := m.leftLines(m.width, m.height)
+	rest := m.height - len(left) - 1
+	lines := left
+	if rest > 2 {
+		lines = append(lines, s.Divider.Render(strings.Repeat("─", m.width)))
+		lines = append(lines, m.dashboardLines(m.width, rest)...)
+	}
+	return fit(strings.Join(lines, "\n"), m.width, m.height)
+}
+
+func (m *homeModel) paneTitle(p homePane, text string) string {
+	if m.focus == p {
+		return m.c.styles.PaneActive.Render(text)
+	}
+	return m.c.styles.PaneTitle.Render(text)
+}
+
+func (m *homeModel) row(p homePane, selected bool, text string, width int) string {
+	s := m.c.styles
+	switch {
+	case selected && m.focus == p:
+		return s.Selected.Render(padRight("▸ "+text, width))
+	case selected:
+		return s.SelectedDim.Render(padRight("▸ "+text, width))
+	}
+	return "  " + text
+}
+
+// leftLines is the integrations pane and, below it, the selected
+// integration's steps.
+func (m *homeModel) leftLines(w, h int) []string {
+	s := m.c.styles
+	lines := []string{m.paneTitle(paneIntegrations, "Integrations")}
+	for i, iv := range m.ov.Integrations {
+		progress := fmt.Sprintf("%d/%d", iv.Done, iv.Total)
+		badge := s.StateBadge(iv.State)
+		nameW := max(w-2-1-5-1-lipglossWidth(badge), 4)
+		text := padRight(iv.Integration.ID, nameW) + " " + padRight(progress, 5) + " " + badge
+		lines = append(lines, m.row(paneIntegrations, i == m.integ, text, w))
+	}
+	iv, _ := m.selected()
+	lines = append(lines, "", m.paneTitle(paneSteps, truncate("Steps · "+iv.Integration.ID, w)))
+	room := h - len(lines)
+	first := 0
+	if room > 0 && m.step >= room {
+		first = m.step - room + 1
+	}
+	for j := first; j < len(iv.Steps) && len(lines) < h; j++ {
+		sv := iv.Steps[j]
+		badge := s.ProofBadge(sv.Status, sv.Proof)
+		titleW := max(w-2-1-lipglossWidth(badge), 4)
+		text := padRight(sv.Step.Title, titleW) + " " + badge
+		lines = append(lines, m.row(paneSteps, j == m.step, text, w))
+	}
+	return lines
+}
+
+// dashboardLines is what the store knows about the selected integration:
+// progress, attention, secrets, last checks and, filling the rest, recent
+// events. Only the visible rows are rendered.
+func (m *homeModel) dashboardLines(w, h int) []string {
+	now := m.c.now()
+	key := dashKey{version: m.version, integ: m.integ, width: w, focused: m.focus == paneDashboard,
+		styles: m.c.styles, minute: now.Unix() / 60}
+	if m.dash != nil {
+		key.live = m.dash.version
+	}
+	if m.cache.key != key || m.cache.events == nil {
+		m.cache = dashCache{key: key, fixed: m.dashboardFixed(w, now), events: map[int]string{}}
+	}
+	fixed := m.cache.fixed
+	iv, _ := m.selected()
+	evs := m.events[iv.Integration.ID]
+
+	total := len(fixed) + len(evs)
+	maxScroll := max(total-h, 0)
+	if m.dashScroll > maxScroll {
+		m.dashScroll = maxScroll
+	}
+	lines := make([]string, 0, h)
+	for i := m.dashScroll; i < total && len(lines) < h; i++ {
+		if i < len(fixed) {
+			lines = append(lines, fixed[i])
+			continue
+		}
+		j := i - len(fixed)
+		row, ok := m.cache.events[j]
+		if !ok {
+			row = m.eventLine(m.ov.Events[evs[j]], now, w)
+			m.cache.events[j] = row
+		}
+		lines = append(lines, row)
+	}
+	return lines
+}
+
+// dashboardFixed renders the dashboard rows above the events.
+func (m *homeModel) dashboardFixed(w int, now time.Time) []string {
+	s := m.c.styles
+	iv, _ := m.selected()
+	fixed := []string{m.paneTitle(paneDashboard, truncate(iv.Integration.Name, w))}
+	summary := fmt.Sprintf("%s · %d/%d done", s.StateBadge(iv.State), iv.Done, iv.Total)
+	if next := m.stepTitle(iv, iv.NextStep); next != "" {
+		summary += " · next: " + next
+	}
+	fixed = append(fixed, wrapLines(summary, w)...)
+	for _, a := range iv.Attention {
+		fixed = append(fixed, wrapLines(s.Warn.Render("! ")+a, w)...)
+	}
+
+	backend := m.ov.SecretsBackend
+	fixed = append(fixed, "", s.PaneTitle.Render("Secrets"))
+	if len(iv.Secrets) == 0 {
+		fixed = append(fixed, s.Muted.Render("  none stored yet"))
+	}
+	for _, sec := range iv.Secrets {
+		b := sec.Backend
+		if b == "" {
+			b = backend
+		}
+		fixed = append(fixed, truncate(fmt.Sprintf("  %s ····%s · %s · %s old", sec.Key, sec.Last4, b, age(now, sec.CreatedAt)), w))
+		fixed = append(fixed, truncate("    "+m.secretStatus(sec, now), w))
+	}
+
+	fixed = append(fixed, "")
+	if m.dash != nil {
+		// The checks as the refresher runs them, with the call log.
+		fixed = append(fixed, m.dash.homeSection(iv, w, now)...)
+		iv.Checks = nil
+	} else {
+		fixed = append(fixed, s.PaneTitle.Render("Last checks"))
+		if len(iv.Checks) == 0 {
+			fixed = append(fixed, s.Muted.Render("  none yet"))
+		}
+	}
+	for _, ch := range iv.Checks {
+		line := fmt.Sprintf("  %s %s · %s", ch.Name, s.LiveResult(ch.Result), ago(now, ch.CheckedAt))
+		fixed = append(fixed, truncate(line, w))
+		if ch.Detail != "" {
+			fixed = append(fixed, truncate("    "+s.Muted.Render(ch.Detail), w))
+		}
+	}
+
+	fixed = append(fixed, "", s.PaneTitle.Render("Recent events"))
+	if len(m.events[iv.Integration.ID]) == 0 {
+		fixed = append(fixed, s.Muted.Render("  none yet"))
+	}
+	return fixed
+}
+
+func (m *homeModel) eventLine(ev app.EventView, now time.Time, w int) string {
+	s := m.c.styles
+	what := ev.Summary
+	if what == "" {
+		what = ev.Kind
+	}
+	if ev.Step != "" {
+		what = ev.Step + ": " + what
+	}
+	return truncate("  "+s.Muted.Render(padRight(age(now, ev.At), 4))+" "+what, w)
+}
+
+func (m *homeModel) secretStatus(sec app.SecretView, now time.Time) string {
+	s := m.c.styles
+	var parts []string
+	if left, ok := sec.ExpiresIn(now); ok {
+		days := int(left.Hours() / 24)
+		switch {
+		case left <= 0:
+			parts = append(parts, s.Error.Render("expired "+age(now, sec.ExpiresAt)+" ago ⚠"))
+		case left < 30*24*time.Hour:
+			parts = append(parts, s.Warn.Render(fmt.Sprintf("expires in %dd ⚠", days)))
+		default:
+			parts = append(parts, fmt.Sprintf("expires in %dd", days))
+		}
+	}
+	live := s.LiveResult(sec.Live)
+	if !sec.LastVerifiedAt.IsZero() {
+		live += " " + ago(now, sec.LastVerifiedAt)
+	}
+	parts = append(parts, live)
+	if sec.HasPrevious {
+		parts = append(parts, s.Warn.Render("old one kept until revoked"))
+	}
+	return strings.Join(parts, " · ")
+}
+
+func (m *homeModel) stepTitle(iv app.IntegrationView, id string) string {
+	if id == "" {
+		return ""
+	}
+	if st, ok := iv.Integration.Step(id); ok {
+		return st.Title
+	}
+	return id
+}
+
+func wrapLines(s string, w int) []string {
+	return strings.Split(wrap(s, max(w, 1)), "\n")
+}
