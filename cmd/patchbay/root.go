@@ -98,6 +98,8 @@ Run it without a command for the home screen.`,
 		newHistoryCmd(f),
 		newResetCmd(f),
 		newDisconnectCmd(f),
+		newExportCmd(f),
+		newApplyCmd(f),
 	)
 	return root
 }

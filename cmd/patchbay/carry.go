@@ -1,0 +1,342 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/patchbay/patchbay/internal/app"
+	"github.com/patchbay/patchbay/internal/steps"
+	"github.com/spf13/cobra"
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// ExportOptions are what `patchbay export` needs.
+type ExportOptions struct {
+	F      *Factory
+	Output string // "" or "-": standard output
+}
+
+func newExportCmd(f *Factory) *cobra.Command {
+	opts := &ExportOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Write this profile's setup as YAML, to carry it to the next customer",
+		Long: `export writes the non-secret answers of every done step of the profile as
+YAML: version, then integration → step → field.
+
+Secrets are never written. Each secret field holds a reference instead,
+env:PATCHBAY_SECRET_<INTEGRATION>_<KEY>, which apply reads from the
+environment; you may change it to file:/path/to/file. Attested steps (the
+confirmations only an admin can give in a vendor's UI) are left out: one
+customer's confirmations are never another's.`,
+		Example: `  patchbay export --profile acme -o acme.yaml
+  patchbay apply acme.yaml --profile globex --dry-run`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return exportRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "write to `FILE` instead of standard output (replaced atomically)")
+	return cmd
+}
+
+func exportRun(ctx context.Context, opts *ExportOptions) error {
+	svc, err := opts.F.ReadService(ctx)
+	if err != nil {
+		return err
+	}
+	c, err := svc.Export(ctx)
+	if err != nil {
+		return err
+	}
+	doc, err := encodeCarried(c)
+	if err != nil {
+		return err
+	}
+	if opts.Output == "" || opts.Output == "-" {
+		_, err := opts.F.IO.Out.Write(doc)
+		return err
+	}
+	if err := writeFileAtomic(opts.Output, doc, 0o600); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.F.IO.ErrOut, "patchbay: wrote %d step(s) of profile %s to %s\n", len(c.Steps), svc.Profile, opts.Output)
+	return nil
+}
+
+// encodeCarried writes a carried setup as YAML in catalog order:
+//
+//	version: 1
+//	certn-lever:
+//	  lever-key:
+//	    region: us
+//	    api_key: env:PATCHBAY_SECRET_CERTN_LEVER_API_KEY
+func encodeCarried(c app.Carried) ([]byte, error) {
+	root := &yaml.Node{Kind: yaml.MappingNode}
+	add := func(m *yaml.Node, key string, v *yaml.Node) {
+		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: key}, v)
+	}
+	add(root, "version", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: fmt.Sprint(c.Version)})
+	integ := map[string]*yaml.Node{}
+	for _, cs := range c.Steps {
+		in, ok := integ[cs.Integration]
+		if !ok {
+			in = &yaml.Node{Kind: yaml.MappingNode}
+			integ[cs.Integration] = in
+			add(root, cs.Integration, in)
+		}
+		stepNode := &yaml.Node{Kind: yaml.MappingNode}
+		add(in, cs.Step, stepNode)
+		_, st, _ := lookupStep(cs.Integration, cs.Step)
+		for _, f := range st.Fields {
+			if v, ok := cs.Values[f.Key]; ok {
+				// Every value is a string, quoted where YAML would read it
+				// as something else (true, 24, 0.0.0.0/0 stays as typed).
+				add(stepNode, f.Key, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v})
+			}
+		}
+	}
+	var buf bytes.Buffer
+	buf.WriteString("# patchbay setup: non-secret answers only; secrets are references (env:NAME or file:PATH).\n")
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(root); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// maxCarriedFile bounds a carried setup file: a real one is a few KiB.
+const maxCarriedFile = 1 << 20
+
+// decodeCarried reads a carried setup. Every value must be a scalar; the
+// message names the place, never a value (it may be a secret).
+func decodeCarried(r io.Reader) (app.Carried, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxCarriedFile+1))
+	if err != nil {
+		return app.Carried{}, err
+	}
+	if len(b) > maxCarriedFile {
+		return app.Carried{}, fmt.Errorf("%w: the file is larger than %d KiB", app.ErrCarried, maxCarriedFile>>10)
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(b, &root); err != nil {
+		return app.Carried{}, fmt.Errorf("%w: not YAML: %v", app.ErrCarried, err)
+	}
+	if root.Kind != yaml.DocumentNode || len(root.Content) != 1 || root.Content[0].Kind != yaml.MappingNode {
+		return app.Carried{}, fmt.Errorf("%w: expected a mapping with version and integrations", app.ErrCarried)
+	}
+	top := root.Content[0]
+	c := app.Carried{}
+	seenVersion := false
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		k, v := top.Content[i], top.Content[i+1]
+		if k.Value == "version" {
+			if v.Kind != yaml.ScalarNode {
+				return app.Carried{}, fmt.Errorf("%w: version must be a number", app.ErrCarried)
+			}
+			if _, err := fmt.Sscanf(v.Value, "%d", &c.Version); err != nil {
+				return app.Carried{}, fmt.Errorf("%w: version %q is not a number", app.ErrCarried, v.Value)
+			}
+			seenVersion = true
+			continue
+		}
+		if v.Kind != yaml.MappingNode {
+			return app.Carried{}, fmt.Errorf("%w: line %d: %s must map steps to their fields", app.ErrCarried, k.Line, k.Value)
+		}
+		for j := 0; j+1 < len(v.Content); j += 2 {
+			sk, sv := v.Content[j], v.Content[j+1]
+			cs := app.CarriedStep{Integration: k.Value, Step: sk.Value, Values: map[string]string{}}
+			if sv.Kind != yaml.MappingNode {
+				return app.Carried{}, fmt.Errorf("%w: line %d: %s/%s must map fields to values", app.ErrCarried, sk.Line, k.Value, sk.Value)
+			}
+			for m := 0; m+1 < len(sv.Content); m += 2 {
+				fk, fv := sv.Content[m], sv.Content[m+1]
+				if fv.Kind != yaml.ScalarNode {
+					return app.Carried{}, fmt.Errorf("%w: line %d: %s/%s field %s must be a single value", app.ErrCarried, fk.Line, k.Value, sk.Value, fk.Value)
+				}
+				cs.Values[fk.Value] = fv.Value
+			}
+			c.Steps = append(c.Steps, cs)
+		}
+	}
+	if !seenVersion {
+		return app.Carried{}, fmt.Errorf("%w: the file has no version", app.ErrCarried)
+	}
+	return c, nil
+}
+
+// ApplyOptions are what `patchbay apply` needs.
+type ApplyOptions struct {
+	F      *Factory
+	File   string
+	DryRun bool
+}
+
+func newApplyCmd(f *Factory) *cobra.Command {
+	opts := &ApplyOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "apply FILE",
+		Short: "Set up this profile from a file written by export",
+		Long: `apply reads a setup written by patchbay export (- for standard input),
+resolves its secret references (env:NAME from the environment, file:PATH
+from a file; a secret written literally in the file is refused), shows the
+plan — steps to run, steps already done with the same answers, and the steps
+only an admin can do in the vendors' UIs — and runs each changed step with
+its live checks, as patchbay run would.
+
+Applying the same file again changes nothing. A refused step stops the
+apply there: the steps before it are recorded, that one is not.`,
+		Example: `  export PATCHBAY_SECRET_CERTN_LEVER_API_KEY=…   # or edit the file to file:/run/secrets/lever
+  patchbay apply acme.yaml --profile globex --dry-run
+  patchbay apply acme.yaml --profile globex`,
+		Args: exactArgs(1, "FILE, a setup written by patchbay export"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.File = args[0]
+			return applyRun(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "show the plan and change nothing")
+	return cmd
+}
+
+func applyRun(ctx context.Context, opts *ApplyOptions) error {
+	f := opts.F
+	c, err := readCarriedFile(f, opts.File)
+	if err != nil {
+		return err
+	}
+	svc, err := f.Service(ctx)
+	if err != nil {
+		return err
+	}
+	plan, err := svc.PlanApply(ctx, c, f.resolveSecretRef)
+	if err != nil {
+		if errors.Is(err, app.ErrCarried) || errors.Is(err, app.ErrLiteralSecret) || errors.Is(err, errUsage) {
+			return usageError("%s: %v", opts.File, err)
+		}
+		return err
+	}
+	out := f.IO.Out
+	fmt.Fprintf(out, "Plan for profile %s: %d to run, %d unchanged, %d to do by hand\n",
+		svc.Profile, plan.Count(app.ApplyRun), plan.Count(app.ApplyUnchanged), plan.Count(app.ApplyManual))
+	for _, ps := range plan.Steps {
+		fmt.Fprintf(out, "  %-9s %s/%s — %s\n", ps.Action, ps.Integration, ps.Step, ps.Reason)
+	}
+	if opts.DryRun || plan.Count(app.ApplyRun) == 0 {
+		if plan.Count(app.ApplyRun) == 0 {
+			fmt.Fprintln(out, "Nothing to change.")
+		}
+		return nil
+	}
+	err = svc.Apply(ctx, plan, func(r app.ApplyResult) {
+		word := string(r.Outcome.Proof)
+		if r.Outcome.Unreachable {
+			word = "unverified (the vendor could not be reached; patchbay status --live verifies it later)"
+		}
+		fmt.Fprintf(out, "  done      %s/%s — %s\n", r.Step.Integration, r.Step.Step, word)
+	})
+	if err != nil {
+		return err
+	}
+	if n := plan.Count(app.ApplyManual); n > 0 {
+		fmt.Fprintf(out, "Applied. %d step(s) remain for you in the vendors' UIs (listed as manual above).\n", n)
+	} else {
+		fmt.Fprintln(out, "Applied.")
+	}
+	return nil
+}
+
+func readCarriedFile(f *Factory, path string) (app.Carried, error) {
+	var r io.Reader
+	if path == "-" {
+		r = f.IO.In
+	} else {
+		fh, err := os.Open(path)
+		if err != nil {
+			return app.Carried{}, usageError("apply: %v", err)
+		}
+		defer fh.Close()
+		r = fh
+	}
+	c, err := decodeCarried(r)
+	if err != nil {
+		return app.Carried{}, usageError("%s: %v", path, err)
+	}
+	return c, nil
+}
+
+// resolveSecretRef reads a carried setup's secret reference: env:NAME from
+// the environment patchbay was started with, file:PATH from a file, bounded
+// like --set KEY=@PATH.
+func (f *Factory) resolveSecretRef(ref string) (string, error) {
+	switch {
+	case strings.HasPrefix(ref, app.SecretRefEnv):
+		name := strings.TrimPrefix(ref, app.SecretRefEnv)
+		// Only patchbay's own variables: a file from elsewhere must not be
+		// able to send, say, a cloud credential to a vendor as a key.
+		if !strings.HasPrefix(name, "PATCHBAY_SECRET_") {
+			return "", usageError("env:%s: secret references read only PATCHBAY_SECRET_… variables", name)
+		}
+		v := f.getenv(name)
+		if v == "" {
+			return "", usageError("%s is not set (or empty) in the environment", name)
+		}
+		return v, nil
+	case strings.HasPrefix(ref, app.SecretRefFile):
+		path := strings.TrimPrefix(ref, app.SecretRefFile)
+		r := &secretReader{f: f}
+		b, err := r.read(path)
+		if err != nil {
+			return "", usageError("%v", err)
+		}
+		return string(b), nil
+	}
+	return "", fmt.Errorf("%w: not a reference", app.ErrLiteralSecret)
+}
+
+// writeFileAtomic replaces path with data: a temporary file in the same
+// directory, synced, then renamed over it, so a reader (node_exporter's
+// textfile collector, a script) never sees half a file.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func lookupStep(integration, step string) (steps.Integration, steps.Step, bool) {
+	in, ok := steps.Lookup(integration)
+	if !ok {
+		return in, steps.Step{}, false
+	}
+	st, ok := in.Step(step)
+	return in, st, ok
+}

@@ -1,0 +1,318 @@
+package app
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
+
+	"github.com/patchbay/patchbay/internal/steps"
+	"github.com/patchbay/patchbay/internal/store"
+	"github.com/patchbay/patchbay/internal/store/secrets"
+)
+
+// CarriedVersion is the version of the carried-setup format export writes
+// and apply reads.
+const CarriedVersion = 1
+
+// Carried is a profile's setup as it is carried to another customer: the
+// non-secret answers of every done step that is not attested (one
+// customer's confirmations are never another's), and, for each secret
+// field, a reference saying where apply finds the value — never the value.
+type Carried struct {
+	Version int
+	Steps   []CarriedStep // in catalog order
+}
+
+// CarriedStep is one step's answers: field key → value or secret reference.
+type CarriedStep struct {
+	Integration string
+	Step        string
+	Values      map[string]string
+}
+
+// Secret references name where a secret's value comes from when a carried
+// setup is applied. Literal values are refused: a file that travels between
+// customers must not hold one.
+const (
+	SecretRefEnv  = "env:"
+	SecretRefFile = "file:"
+)
+
+// SecretEnvName is the environment variable export names for a secret:
+// PATCHBAY_SECRET_<INTEGRATION>_<KEY>, upper case, '-' as '_'.
+func SecretEnvName(integration, key string) string {
+	up := strings.ToUpper(strings.ReplaceAll(integration+"_"+key, "-", "_"))
+	return "PATCHBAY_SECRET_" + up
+}
+
+// ErrLiteralSecret is apply's refusal of a secret written into the file.
+var ErrLiteralSecret = errors.New("a secret is written literally in the file")
+
+// ErrCarried marks a carried file that does not fit the catalog.
+var ErrCarried = errors.New("the carried setup does not fit")
+
+// Export carries the profile's done, non-attested steps.
+func (s *Service) Export(ctx context.Context) (Carried, error) {
+	all, err := s.DB.AllStepStates(ctx, s.Profile)
+	if err != nil {
+		return Carried{}, err
+	}
+	c := Carried{Version: CarriedVersion}
+	for _, in := range steps.Catalog() {
+		for _, st := range in.Steps {
+			rec, ok := all[in.ID][st.ID]
+			if !ok || steps.Status(rec.Status) != steps.StatusDone || st.Proof == steps.ProofAttested {
+				continue
+			}
+			cs := CarriedStep{Integration: in.ID, Step: st.ID, Values: map[string]string{}}
+			for _, f := range st.Fields {
+				switch {
+				case f.IsSecret():
+					cs.Values[f.Key] = SecretRefEnv + SecretEnvName(in.ID, f.Key)
+				case f.Kind == steps.KindConfirm:
+					// A confirmation is the admin's, for this customer only.
+				default:
+					if v, ok := rec.Values[f.Key]; ok {
+						cs.Values[f.Key] = v
+					}
+				}
+			}
+			c.Steps = append(c.Steps, cs)
+		}
+	}
+	return c, nil
+}
+
+// ApplyAction is what apply does with one step.
+type ApplyAction string
+
+const (
+	ApplyRun       ApplyAction = "run"       // answers differ from what is recorded: run it with its checks
+	ApplyUnchanged ApplyAction = "unchanged" // recorded with the same answers: nothing to do
+	ApplyManual    ApplyAction = "manual"    // attested: the admin does it in the vendor's UI
+)
+
+// ApplyStep is one step of an apply plan. Sub holds the resolved answers of
+// a step to run; its secrets never leave the process.
+type ApplyStep struct {
+	Integration string
+	Step        string
+	Title       string
+	Action      ApplyAction
+	Reason      string
+	Sub         Submission
+}
+
+// ApplyPlan is every step apply would touch, in catalog order.
+type ApplyPlan struct {
+	Steps []ApplyStep
+}
+
+// Count returns how many steps take the action.
+func (p ApplyPlan) Count(a ApplyAction) int {
+	n := 0
+	for _, st := range p.Steps {
+		if st.Action == a {
+			n++
+		}
+	}
+	return n
+}
+
+// SecretResolver reads a secret reference (env:NAME or file:PATH).
+type SecretResolver func(ref string) (string, error)
+
+// PlanApply compares a carried setup with the profile. It checks the file's
+// shape against the catalog and resolves every secret reference before
+// anything runs, so a bad file changes nothing. Secrets are compared with
+// the stored ones in constant time, never shown.
+func (s *Service) PlanApply(ctx context.Context, c Carried, resolve SecretResolver) (ApplyPlan, error) {
+	if c.Version != CarriedVersion {
+		return ApplyPlan{}, fmt.Errorf("%w: version %d; this patchbay reads version %d", ErrCarried, c.Version, CarriedVersion)
+	}
+	given := map[string]CarriedStep{}
+	integrations := map[string]bool{}
+	var problems []string
+	for _, cs := range c.Steps {
+		in, st, err := lookup(cs.Integration, cs.Step)
+		if err != nil {
+			problems = append(problems, err.Error())
+			continue
+		}
+		ref := in.ID + "/" + st.ID
+		if st.Proof == steps.ProofAttested {
+			problems = append(problems, fmt.Sprintf("%s is attested: only the admin can confirm it, for each customer in the vendor's UI; remove it from the file", ref))
+			continue
+		}
+		if _, dup := given[ref]; dup {
+			problems = append(problems, ref+" appears twice")
+			continue
+		}
+		for k := range cs.Values {
+			if _, ok := st.Field(k); !ok {
+				problems = append(problems, fmt.Sprintf("%s has no field %q (fields: %s)", ref, k, strings.Join(st.FieldKeys(), ", ")))
+			}
+		}
+		given[ref] = cs
+		integrations[in.ID] = true
+	}
+	if len(problems) > 0 {
+		return ApplyPlan{}, fmt.Errorf("%w: %s", ErrCarried, strings.Join(problems, "; "))
+	}
+	all, err := s.DB.AllStepStates(ctx, s.Profile)
+	if err != nil {
+		return ApplyPlan{}, err
+	}
+	var plan ApplyPlan
+	for _, in := range steps.Catalog() {
+		if !integrations[in.ID] {
+			continue
+		}
+		for _, st := range in.Steps {
+			ref := in.ID + "/" + st.ID
+			rec, recorded := all[in.ID][st.ID]
+			done := recorded && steps.Status(rec.Status) == steps.StatusDone
+			ps := ApplyStep{Integration: in.ID, Step: st.ID, Title: st.Title}
+			cs, inFile := given[ref]
+			switch {
+			case st.Proof == steps.ProofAttested:
+				if done {
+					continue
+				}
+				ps.Action, ps.Reason = ApplyManual, "confirm it in the vendor's UI: patchbay run "+ref
+			case !inFile:
+				continue
+			default:
+				sub, err := s.carriedSubmission(in, st, cs, resolve)
+				if err != nil {
+					return ApplyPlan{}, err
+				}
+				same, err := s.sameAsRecorded(ctx, in, st, rec, sub)
+				if err != nil {
+					return ApplyPlan{}, err
+				}
+				ps.Sub = sub
+				switch {
+				case done && same:
+					ps.Action, ps.Reason = ApplyUnchanged, "already done with these answers"
+				case done:
+					ps.Action, ps.Reason = ApplyRun, "answers differ from the recorded ones"
+				case recorded && steps.Status(rec.Status) == steps.StatusNeedsRerun:
+					ps.Action, ps.Reason = ApplyRun, "needs a re-run"
+				default:
+					ps.Action, ps.Reason = ApplyRun, "not done yet"
+				}
+			}
+			plan.Steps = append(plan.Steps, ps)
+		}
+	}
+	return plan, nil
+}
+
+// carriedSubmission turns a carried step into the answers a run takes:
+// non-secret values as written, secrets read through their references.
+func (s *Service) carriedSubmission(in steps.Integration, st steps.Step, cs CarriedStep, resolve SecretResolver) (Submission, error) {
+	ref := in.ID + "/" + st.ID
+	sub := Submission{Integration: in.ID, Step: st.ID, Values: map[string]string{}, Secrets: map[string]string{}}
+	for _, f := range st.Fields {
+		v, ok := cs.Values[f.Key]
+		if !ok {
+			continue
+		}
+		if !f.IsSecret() {
+			sub.Values[f.Key] = v
+			continue
+		}
+		if !strings.HasPrefix(v, SecretRefEnv) && !strings.HasPrefix(v, SecretRefFile) {
+			// The value itself is never repeated: it may be the secret.
+			return Submission{}, fmt.Errorf("%w: %s field %s must be a reference such as %s%s or %s/path/to/file",
+				ErrLiteralSecret, ref, f.Key, SecretRefEnv, SecretEnvName(in.ID, f.Key), SecretRefFile)
+		}
+		val, err := resolve(v)
+		if err != nil {
+			return Submission{}, fmt.Errorf("%s field %s: %w", ref, f.Key, err)
+		}
+		sub.Secrets[f.Key] = val
+	}
+	return sub, nil
+}
+
+// sameAsRecorded reports whether a step's carried answers equal what the
+// profile recorded: every non-secret answer (normalized as a run would
+// store it) and every secret, compared with the stored value.
+func (s *Service) sameAsRecorded(ctx context.Context, in steps.Integration, st steps.Step, rec store.StepState, sub Submission) (bool, error) {
+	if len(rec.Values) == 0 && len(sub.Values) > 0 {
+		return false, nil
+	}
+	states, err := s.DB.StepStates(ctx, s.Profile, in.ID)
+	if err != nil {
+		return false, err
+	}
+	want := maps.Clone(rec.Values)
+	for k, v := range sub.Values {
+		want[k] = v
+	}
+	normalized, _, err := st.ValidateAnswers(want, steps.AnswersFromRecords(records(states)))
+	if err != nil || !maps.Equal(normalized, rec.Values) {
+		// An answer the run would refuse is a change too: the run says why.
+		return false, nil
+	}
+	for key, v := range sub.Secrets {
+		stored, err := s.Secret(ctx, in.ID, key)
+		if errors.Is(err, secrets.ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if subtle.ConstantTimeCompare([]byte(strings.TrimSpace(stored)), []byte(strings.TrimSpace(v))) != 1 {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// ApplyResult is what applying one step did.
+type ApplyResult struct {
+	Step    ApplyStep
+	Outcome Outcome
+}
+
+// ErrApplyStopped is returned when a step of an apply was refused: the
+// steps before it are recorded, it and the ones after it are not.
+var ErrApplyStopped = errors.New("apply stopped")
+
+// Apply runs the plan's changed steps in order, each through the same
+// check and completion as a scripted run. A refused step stops the apply
+// there, with nothing recorded for it; a vendor that cannot be reached
+// completes the step as unverified, as a scripted run does. done is called
+// after each step that ran.
+func (s *Service) Apply(ctx context.Context, plan ApplyPlan, done func(ApplyResult)) error {
+	for _, ps := range plan.Steps {
+		if ps.Action != ApplyRun {
+			continue
+		}
+		ref := ps.Integration + "/" + ps.Step
+		out, err := s.Check(ctx, ps.Sub)
+		if err != nil {
+			return fmt.Errorf("%w at %s: %w", ErrApplyStopped, ref, err)
+		}
+		if !out.OK && !out.Unreachable {
+			msg := out.Detail
+			if out.Fix != "" {
+				msg += "; what to do: " + out.Fix
+			}
+			return fmt.Errorf("%w at %s: %s: %w", ErrApplyStopped, ref, msg, ErrCheckFailed)
+		}
+		if err := s.Complete(ctx, ps.Sub, out); err != nil {
+			return fmt.Errorf("%w at %s: %w", ErrApplyStopped, ref, err)
+		}
+		if done != nil {
+			done(ApplyResult{Step: ps, Outcome: out})
+		}
+	}
+	return nil
+}
