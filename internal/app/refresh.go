@@ -76,6 +76,10 @@ type RefreshOptions struct {
 	BackoffMax  time.Duration
 	// Now is the clock for results and backoff; nil uses the service's.
 	Now func() time.Time
+	// Overall, when set, is one bound shared by the refreshers of many
+	// profiles (RefreshProfiles): at most cap(Overall) checks run at once
+	// across all of them, on top of each one's per-vendor bound.
+	Overall chan struct{}
 }
 
 // CheckRef names one live check.
@@ -490,6 +494,14 @@ func (r *Refresher) runCheck(ctx context.Context, gen uint64, c plannedCheck) (o
 		return outcome{}, 0, false
 	}
 	defer func() { <-sem }()
+	if r.opts.Overall != nil {
+		select {
+		case r.opts.Overall <- struct{}{}:
+		case <-ctx.Done():
+			return outcome{}, 0, false
+		}
+		defer func() { <-r.opts.Overall }()
+	}
 	if ctx.Err() != nil || r.gen.Load() != gen {
 		return outcome{}, 0, false
 	}
