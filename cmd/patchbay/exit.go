@@ -12,8 +12,19 @@ const (
 	exitOK          = 0
 	exitError       = 1 // something failed, or (status, doctor) something needs attention
 	exitUsage       = 2 // bad flags, arguments or answers
+	exitUnknown     = 3 // nothing needs attention, but some checks could not run (monitoring plugins' "unknown"); 1 wins
 	exitInterrupted = 130
 )
+
+// exitCodesHelp ends every command's --help.
+const exitCodesHelp = `
+Exit codes:
+  0    ok; healthy
+  1    failed, or something needs attention
+  2    usage: unknown command, flag, profile, integration or step; no terminal to ask
+  3    unknown: nothing needs attention, but some checks could not run
+  130  interrupted
+`
 
 // errUsage marks errors caused by how patchbay was called.
 var errUsage = errors.New("usage")

@@ -273,3 +273,27 @@ func TestSecretsBackendSwitchIsGuarded(t *testing.T) {
 		t.Fatalf("the refused switch changed the backend:\n%s", r.out)
 	}
 }
+
+// Every way of calling patchbay wrongly exits 2, cobra's own argument
+// errors included, and every command's help lists the exit codes.
+func TestArgumentErrorsExitTwoAndHelpListsExitCodes(t *testing.T) {
+	c := newCLI(t)
+	for _, args := range [][]string{{"nosuch"}, {"status", "extra"}, {"history", "certn-lever", "extra"}} {
+		if r := c.run("", args...); r.code != exitUsage || !strings.Contains(r.err, "--help") {
+			t.Errorf("%v: exit %d, %q; want 2 and a pointer to --help", args, r.code, r.err)
+		}
+	}
+	var out, errOut bytes.Buffer
+	code := Main(context.Background(), []string{"--db", "", "history"}, &IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, func(string) string { return "" })
+	if code != exitUsage || !strings.Contains(errOut.String(), "--db") {
+		t.Errorf("--db '': exit %d, %q", code, errOut.String())
+	}
+	for _, args := range [][]string{{"--help"}, {"status", "--help"}, {"run", "--help"}} {
+		r := c.run("", args...)
+		for _, want := range []string{"Exit codes:", "3    unknown", "130  interrupted"} {
+			if r.code != 0 || !strings.Contains(r.out, want) {
+				t.Errorf("%v: exit %d, help lacks %q", args, r.code, want)
+			}
+		}
+	}
+}

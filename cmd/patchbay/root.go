@@ -71,6 +71,9 @@ Run it without a command for the home screen.`,
 		Args:          cobra.NoArgs,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			f.ctx = cmd.Context()
+			if cmd.Flags().Changed("db") && f.Globals.DBPath == "" {
+				return usageError("--db: give the database's path (an empty one would mean the default database)")
+			}
 			return f.validateGlobals()
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -101,7 +104,28 @@ Run it without a command for the home screen.`,
 		newExportCmd(f),
 		newApplyCmd(f),
 	)
+	usageArgs(root)
+	// Every command's help ends with the exit codes; cobra hands the root's
+	// template down to the subcommands.
+	root.SetHelpTemplate(root.HelpTemplate() + exitCodesHelp)
 	return root
+}
+
+// usageArgs makes every argument-count error (cobra's "unknown command",
+// "accepts at most 1 arg") a usage error, which exits 2.
+func usageArgs(cmd *cobra.Command) {
+	if validate := cmd.Args; validate != nil {
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			err := validate(c, args)
+			if err == nil || errors.Is(err, errUsage) {
+				return err
+			}
+			return usageError("%v (see %s --help)", err, c.CommandPath())
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		usageArgs(sub)
+	}
 }
 
 // errBadProfile explains the profile name rules.
