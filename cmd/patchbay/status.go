@@ -33,7 +33,7 @@ func newStatusCmd(f *Factory) *cobra.Command {
 	opts := &StatusOptions{F: f, Now: time.Now}
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Progress and health of every integration; exit 1 while anything needs attention",
+		Short: "Progress and health of every integration; exit 1 while anything needs attention, 3 when unknown",
 		Long: `status prints each integration's progress, its secrets (backend, last 4
 characters, age, expiry) and the last live check results with their age, from
 what patchbay has recorded.
@@ -41,10 +41,12 @@ what patchbay has recorded.
 --live first runs every live check against the vendors (keys, permissions,
 the trigger stage, Vetty packages, option rules, tag counts), concurrently and
 within --timeout, and records the results. A vendor that cannot be reached is
-reported but is not a failure.
+reported, and makes the verdict unknown rather than healthy.
 
-It exits 0 when nothing needs attention and 1 otherwise, so cron or a
-monitoring system can call it. --json prints one object for scripts.`,
+It exits 0 when nothing needs attention, 1 when something does, and 3
+("unknown") when nothing does but some checks could not run (a vendor
+unreachable or rate limiting, a check that could not start), so cron or a
+monitoring system can call it; 1 wins over 3. --json prints one object for scripts.`,
 		Example: `  patchbay status
   patchbay status --live --json`,
 		Args: cobra.NoArgs,
@@ -79,8 +81,9 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	if opts.Now != nil {
 		svc.Now = opts.Now
 	}
+	notAnswered := 0
 	if opts.Live {
-		if err := statusLive(ctx, opts, svc); err != nil {
+		if notAnswered, err = statusLive(ctx, opts, svc); err != nil {
 			return err
 		}
 	}
@@ -88,6 +91,7 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	if err != nil {
 		return err
 	}
+	report.NotAnswered = notAnswered
 	if opts.JSON {
 		enc := json.NewEncoder(opts.F.IO.Out)
 		enc.SetIndent("", "  ")
@@ -97,28 +101,32 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 	} else {
 		printStatus(opts.F.IO.Out, report)
 	}
-	if !report.Healthy() {
+	switch {
+	case !report.Healthy():
 		return &silentExit{code: exitError}
+	case report.Unchecked() > 0:
+		return &silentExit{code: exitUnknown}
 	}
 	return nil
 }
 
 // statusLive runs every live check once and stores the results. Checks
 // that did not answer within the bound keep their last result, which the
-// report then shows with its age.
-func statusLive(ctx context.Context, opts *StatusOptions, svc *app.Service) error {
+// report then shows with its age; it returns how many those were.
+func statusLive(ctx context.Context, opts *StatusOptions, svc *app.Service) (notAnswered int, err error) {
 	bctx, cancel := context.WithTimeout(ctx, opts.LiveTimeout)
 	defer cancel()
 	sum, err := app.NewRefresher(svc, app.RefreshOptions{}).RefreshAll(bctx)
 	switch {
 	case ctx.Err() != nil:
-		return ctx.Err()
+		return 0, ctx.Err()
 	case errors.Is(err, context.DeadlineExceeded):
 		fmt.Fprintf(opts.F.IO.ErrOut, "patchbay: %d live check(s) did not answer within %s; they show their last result\n", sum.Dropped, opts.LiveTimeout)
+		return sum.Dropped, nil
 	case err != nil:
-		return err
+		return 0, err
 	}
-	return nil
+	return 0, nil
 }
 
 func printStatus(w io.Writer, r app.StatusReport) {
@@ -165,10 +173,19 @@ func printStatus(w io.Writer, r app.StatusReport) {
 			fmt.Fprintf(w, "  ~ %s\n", wn)
 		}
 	}
-	if r.Healthy() {
-		fmt.Fprintln(w, "\nNothing needs attention.")
-	} else {
+	unchecked := ""
+	if n := r.Unchecked(); n > 0 {
+		unchecked = fmt.Sprintf("%d check(s) could not run (%s), so their result is unknown", n, r.UncheckedWhy())
+	}
+	switch {
+	case !r.Healthy() && unchecked != "":
+		fmt.Fprintf(w, "\nSomething needs attention (marked !); besides, %s.\n", unchecked)
+	case !r.Healthy():
 		fmt.Fprintln(w, "\nSomething needs attention (marked !).")
+	case unchecked != "":
+		fmt.Fprintf(w, "\nNothing found that needs attention, but %s.\n", unchecked)
+	default:
+		fmt.Fprintln(w, "\nNothing needs attention.")
 	}
 }
 

@@ -135,15 +135,33 @@ func TestStatusLiveExitCodes(t *testing.T) {
 		t.Errorf("key back: exit %d\n%s", r.code, r.out)
 	}
 
-	// Vendors down: reported, but not a failure of the setup.
+	// Vendors down: not a fault of the setup, but not healthy either: the
+	// verdict is unknown (exit 3), live and in the plain status after it.
 	srv.Close()
 	r = c.run("", "status", "--live", "--json")
 	s = parseLiveStatus(t, r)
-	if res, _ := s.check("certn-lever", "lever.trigger_stage"); r.code != 0 || res != "unreachable" {
+	if res, _ := s.check("certn-lever", "lever.trigger_stage"); r.code != exitUnknown || res != "unreachable" {
 		t.Errorf("vendors down: exit %d, trigger stage %q\n%s", r.code, res, r.err)
 	}
 	if strings.Contains(r.out+r.err, "lever-key-for-certn") || strings.Contains(r.out+r.err, "sig-token-0123") {
 		t.Error("a secret was printed")
+	}
+	for _, args := range [][]string{{"status", "--live"}, {"status"}} {
+		r = c.run("", args...)
+		if r.code != exitUnknown || strings.Contains(r.out, "Nothing needs attention") || !strings.Contains(r.out, "could not run (3 unreachable)") {
+			t.Errorf("%v with vendors down: exit %d\n%s%s", args, r.code, r.out, r.err)
+		}
+	}
+
+	// Attention (exit 1) wins over unknown (3): the signing token, checked
+	// without a vendor, is gone from the keyring.
+	stale := secrets.Account("default", "certn-lever", "signing_token")
+	if err := ks.Delete(context.Background(), stale); err != nil {
+		t.Fatal(err)
+	}
+	r = c.run("", "status", "--live")
+	if r.code != exitError || !strings.Contains(r.out, "Something needs attention (marked !); besides,") {
+		t.Errorf("attention and unreachable: exit %d\n%s%s", r.code, r.out, r.err)
 	}
 }
 

@@ -88,6 +88,20 @@ func checkNeedsAttention(result, detail string) bool {
 	return needsAttention(result) || StoreUnreadable(result, detail)
 }
 
+// couldNotCheck reports whether a check result is no verdict at all: the
+// vendor could not be asked (unreachable, rate limited) or the check could
+// not run (unknown). A store that cannot be read is attention instead: the
+// admin must unlock or repair it.
+func couldNotCheck(result, detail string) bool {
+	switch result {
+	case ResultUnreachable, ResultRateLimited:
+		return true
+	case ResultUnknown:
+		return !StoreUnreadable(result, detail)
+	}
+	return false
+}
+
 // attentionWords names a result in an event's summary.
 func attentionWords(result, detail string) string {
 	if StoreUnreadable(result, detail) {

@@ -151,6 +151,9 @@ func (s *Service) integrationView(in steps.Integration, states map[string]store.
 		if checkNeedsAttention(c.Result, c.Detail) {
 			attention = append(attention, fmt.Sprintf("%s: %s", c.Name, c.Detail))
 		}
+		if couldNotCheck(c.Result, c.Detail) {
+			iv.Unchecked = append(iv.Unchecked, c)
+		}
 	}
 	p := steps.Evaluate(in, records(states), attention)
 	iv.State, iv.Done, iv.Total, iv.NextStep, iv.Attention = p.State, p.Done, p.Total, p.Next, p.Attention

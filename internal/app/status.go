@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/steps"
@@ -15,6 +17,9 @@ type StatusReport struct {
 	SecretsBackend string              `json:"secrets_backend"`
 	GeneratedAt    time.Time           `json:"generated_at"`
 	Integrations   []IntegrationStatus `json:"integrations"`
+	// NotAnswered counts the live checks of this run that gave no answer
+	// within the run's bound (they show their last result).
+	NotAnswered int `json:"not_answered"`
 }
 
 // IntegrationStatus is one integration in the status report.
@@ -32,6 +37,9 @@ type IntegrationStatus struct {
 	// will need attention soon (a secret expiring within 30 days).
 	Attention []string `json:"attention"`
 	Warnings  []string `json:"warnings"`
+	// Unchecked names the checks whose last result is no verdict
+	// (unreachable, rate_limited, unknown).
+	Unchecked []string `json:"unchecked"`
 }
 
 // StepStatus is one step in the status report.
@@ -74,6 +82,45 @@ func (r StatusReport) Healthy() bool {
 	return true
 }
 
+// Unchecked counts the checks that could not run: those whose last result
+// is no verdict, and those that did not answer in this run.
+func (r StatusReport) Unchecked() int {
+	n := r.NotAnswered
+	for _, in := range r.Integrations {
+		n += len(in.Unchecked)
+	}
+	return n
+}
+
+// UncheckedWhy words why checks could not run, most frequent first, e.g.
+// "2 unreachable, 1 rate limited".
+func (r StatusReport) UncheckedWhy() string {
+	counts := map[string]int{}
+	var order []string
+	add := func(why string, n int) {
+		if _, ok := counts[why]; !ok {
+			order = append(order, why)
+		}
+		counts[why] += n
+	}
+	for _, in := range r.Integrations {
+		for _, c := range in.Checks {
+			if couldNotCheck(c.Result, c.Detail) {
+				add(strings.ReplaceAll(c.Result, "_", " "), 1)
+			}
+		}
+	}
+	if r.NotAnswered > 0 {
+		add("no answer in time", r.NotAnswered)
+	}
+	slices.SortStableFunc(order, func(a, b string) int { return counts[b] - counts[a] })
+	parts := make([]string, len(order))
+	for i, why := range order {
+		parts[i] = fmt.Sprintf("%d %s", counts[why], why)
+	}
+	return strings.Join(parts, ", ")
+}
+
 // Status builds the status report from what the store knows.
 func (s *Service) Status(ctx context.Context) (StatusReport, error) {
 	ov, err := s.overview(ctx, 0)
@@ -92,6 +139,10 @@ func StatusFrom(ov Overview, now time.Time) StatusReport {
 			StepsDone: iv.Done, StepsTotal: iv.Total,
 			Steps: []StepStatus{}, Secrets: []SecretStatus{}, Checks: []CheckStatus{},
 			Attention: append([]string{}, iv.Attention...), Warnings: ExpiryWarnings(iv, now),
+			Unchecked: []string{},
+		}
+		for _, c := range iv.Unchecked {
+			is.Unchecked = append(is.Unchecked, c.Name)
 		}
 		if iv.NextStep != "" {
 			next := iv.NextStep

@@ -29,6 +29,10 @@ type IntegrationView struct {
 	Secrets     []SecretView
 	Checks      []CheckView
 	Attention   []string // plain reasons the state is needs_attention
+	// Unchecked are the checks whose last run gave no verdict (vendor
+	// unreachable, rate limited, check could not run): their result is
+	// unknown, which is not healthy either.
+	Unchecked []CheckView
 }
 
 // StepView is one step's recorded progress.
