@@ -45,6 +45,9 @@ For scripts and monitoring, use patchbay status --live --json instead.`,
 
 func dashboardRun(ctx context.Context, opts *DashboardOptions) error {
 	f := opts.F
+	if err := f.requireProfile(ctx); err != nil {
+		return err
+	}
 	if f.Globals.Accessible {
 		return usageError("the dashboard is a full-screen view; with --accessible, use patchbay status --live, which prints the same checks as plain text")
 	}

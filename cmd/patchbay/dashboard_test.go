@@ -10,6 +10,7 @@ import (
 
 func TestDashboardNeedsATerminal(t *testing.T) {
 	c := newCLI(t)
+	c.makeProfile("default")
 	r := c.run("", "dashboard")
 	if r.code != exitUsage || !strings.Contains(r.err, "status --live --json") {
 		t.Errorf("exit %d, %q", r.code, r.err)

@@ -85,6 +85,17 @@ func (l level) mark() string {
 func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 	f := opts.F
 	out := f.IO.Out
+	// doctor checks the machine, so on a fresh one it runs without any
+	// profile; but a profile named with --profile must exist (a typo exits
+	// 2, creating nothing). A database that cannot be opened is for the
+	// findings below to report.
+	if f.Globals.ProfileSet {
+		f.readOnly = true
+		if err := f.requireProfile(ctx); errors.Is(err, errUsage) {
+			return err
+		}
+		f.readOnly = false
+	}
 	fmt.Fprintf(out, "patchbay doctor — profile %s\n\n", f.Globals.Profile)
 
 	var findings []finding

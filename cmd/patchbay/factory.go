@@ -28,6 +28,11 @@ type Factory struct {
 	vaultFile  string
 	// noPrompt is set while a full-screen view owns the terminal.
 	noPrompt bool
+	// readOnly is set for commands that only read (status, history,
+	// doctor, dashboard): they never create a database or a profile.
+	readOnly bool
+	// profileReady: the profile was found (or created) once this run.
+	profileReady bool
 
 	db  *store.DB
 	svc *app.Service
@@ -67,12 +72,66 @@ func (f *Factory) DB(ctx context.Context) (*store.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	if f.readOnly {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return nil, usageError("profile %q does not exist: there is no patchbay database at %s yet. "+
+				"Check --db and --profile, or start with patchbay setup INTEGRATION", f.Globals.Profile, path)
+		}
+	}
 	db, err := store.Open(ctx, path)
 	if err != nil {
 		return nil, err
 	}
 	f.db = db
 	return db, nil
+}
+
+// ensureProfile makes sure the profile exists before a command uses it. A
+// command that only reads refuses one that does not, naming the known
+// ones: a typo in a cron line must fail, not report a new, empty profile as
+// healthy. A command that writes creates it, and says so.
+func (f *Factory) ensureProfile(ctx context.Context, db *store.DB) error {
+	if f.profileReady {
+		return nil
+	}
+	name := f.Globals.Profile
+	_, err := db.GetProfile(ctx, name)
+	switch {
+	case err == nil:
+	case !errors.Is(err, store.ErrNotFound):
+		return err
+	case f.readOnly:
+		all, err := db.ListProfiles(ctx)
+		if err != nil {
+			return err
+		}
+		known := make([]string, len(all))
+		for i, p := range all {
+			known[i] = p.Name
+		}
+		list := "none yet"
+		if len(known) > 0 {
+			list = strings.Join(known, ", ")
+		}
+		return usageError("profile %q does not exist (known profiles: %s); check --profile, or create it with a command that writes, such as patchbay setup INTEGRATION", name, list)
+	default:
+		if _, err := db.EnsureProfile(ctx, name); err != nil {
+			return err
+		}
+		fmt.Fprintf(f.IO.ErrOut, "patchbay: created profile %s\n", name)
+	}
+	f.profileReady = true
+	return nil
+}
+
+// requireProfile opens the database and makes sure the profile exists
+// (see ensureProfile).
+func (f *Factory) requireProfile(ctx context.Context) error {
+	db, err := f.DB(ctx)
+	if err != nil {
+		return err
+	}
+	return f.ensureProfile(ctx, db)
 }
 
 // keyringTimeout bounds every keyring call; PATCHBAY_KEYRING_TIMEOUT changes it.
@@ -92,7 +151,7 @@ func (f *Factory) keyringTimeout() (time.Duration, error) {
 // --secrets choice (which is then remembered), else the remembered one,
 // else the OS keyring.
 func (f *Factory) SecretsBackend(ctx context.Context, db *store.DB) (string, error) {
-	if _, err := db.EnsureProfile(ctx, f.Globals.Profile); err != nil {
+	if err := f.ensureProfile(ctx, db); err != nil {
 		return "", err
 	}
 	p, err := db.GetProfile(ctx, f.Globals.Profile)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/patchbay/patchbay/internal/clients/standin"
+	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/store/secrets/secretstest"
 )
 
@@ -47,6 +48,20 @@ func (c *cli) withStandins() *standin.Servers {
 		c.env[k] = v
 	}
 	return srv
+}
+
+// makeProfile creates a profile in the database, as an earlier command
+// that wrote would have.
+func (c *cli) makeProfile(name string) {
+	c.t.Helper()
+	db, err := store.Open(context.Background(), c.db)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.EnsureProfile(context.Background(), name); err != nil {
+		c.t.Fatal(err)
+	}
 }
 
 func (c *cli) run(stdin string, args ...string) result {
@@ -211,8 +226,9 @@ func TestOfflineVendorCompletesUnverified(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.out, "done, unverified") || !strings.Contains(r.out, "status --live") {
 		t.Fatalf("exit %d:\n%s%s", r.code, r.out, r.err)
 	}
+	// Unverified is no verdict: status says the result is unknown (exit 3).
 	r = c.run("", "status", "--json")
-	if r.code != 0 || !strings.Contains(r.out, `"proof": "unverified"`) {
+	if r.code != exitUnknown || !strings.Contains(r.out, `"proof": "unverified"`) {
 		t.Fatalf("status: exit %d\n%s", r.code, r.out)
 	}
 }
@@ -295,5 +311,57 @@ func TestArgumentErrorsExitTwoAndHelpListsExitCodes(t *testing.T) {
 				t.Errorf("%v: exit %d, help lacks %q", args, r.code, want)
 			}
 		}
+	}
+}
+
+// A read-only command never makes a profile: a typo in --profile exits 2
+// naming the known profiles, and leaves the database as it was; a command
+// that writes creates the profile and says so once.
+func TestProfileTypoIsRefused(t *testing.T) {
+	secretstest.PrivateKeyring(t)
+	c := newCLI(t)
+	c.withStandins()
+
+	// No database yet: nothing is created.
+	for _, args := range [][]string{{"status"}, {"history"}, {"status", "--live"}, {"--profile", "acme", "doctor", "--offline"}} {
+		if r := c.run("", args...); r.code != exitUsage || !strings.Contains(r.err, "does not exist") {
+			t.Errorf("%v on no database: exit %d, %q", args, r.code, r.err)
+		}
+	}
+	if _, err := os.Stat(c.db); !os.IsNotExist(err) {
+		t.Fatalf("a read-only command created the database (%v)", err)
+	}
+
+	r := c.run("", "--profile", "acme", "run", "certn-lever/certn-packages", "--set", "packages=Standard:criminal", "--set", "default_package=Standard")
+	if r.code != 0 || strings.Count(r.err, "created profile acme") != 1 {
+		t.Fatalf("first write: exit %d, stderr %q", r.code, r.err)
+	}
+	r = c.run("", "--profile", "acme", "run", "certn-lever/certn-packages", "--set", "packages=Standard:criminal", "--set", "default_package=Standard")
+	if r.code != 0 || strings.Contains(r.err, "created profile") {
+		t.Fatalf("second write: exit %d, stderr %q", r.code, r.err)
+	}
+
+	before, err := os.ReadFile(c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"status"}, {"status", "--live"}, {"status", "--json"}, {"history"}, {"doctor", "--offline"}, {"dashboard"}} {
+		r := c.run("", append([]string{"--profile", "acmee"}, args...)...)
+		if r.code != exitUsage || !strings.Contains(r.err, `profile "acmee" does not exist (known profiles: acme)`) {
+			t.Errorf("%v on a typo: exit %d, %q", args, r.code, r.err)
+		}
+	}
+	if r := c.run("", "--profile", "acme", "status"); r.code != 0 && r.code != exitUnknown {
+		t.Errorf("status of the real profile: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+	after, err := os.ReadFile(c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Error("the read-only commands changed the database file")
+	}
+	if r := c.run("", "--profile", "acme", "history", "--json"); strings.Contains(r.out, "acmee") {
+		t.Error("the typo left a trace")
 	}
 }

@@ -28,6 +28,7 @@ func patchbayVersion() string {
 // Globals are the flags every command shares.
 type Globals struct {
 	Profile    string
+	ProfileSet bool // --profile was given, not defaulted
 	DBPath     string
 	Secrets    string // "", "keyring" or "vault": an explicit choice, remembered per profile
 	Accessible bool
@@ -71,6 +72,8 @@ Run it without a command for the home screen.`,
 		Args:          cobra.NoArgs,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			f.ctx = cmd.Context()
+			f.readOnly = cmd.Annotations[annotationReadOnly] != ""
+			f.Globals.ProfileSet = cmd.Flags().Changed("profile")
 			if cmd.Flags().Changed("db") && f.Globals.DBPath == "" {
 				return usageError("--db: give the database's path (an empty one would mean the default database)")
 			}
@@ -93,12 +96,12 @@ Run it without a command for the home screen.`,
 	root.AddCommand(
 		newSetupCmd(f),
 		newRunCmd(f),
-		newStatusCmd(f),
-		newDashboardCmd(f),
+		readOnlyCmd(newStatusCmd(f)),
+		readOnlyCmd(newDashboardCmd(f)),
 		newDemoCmd(f),
-		newDoctorCmd(f),
+		newDoctorCmd(f), // read-only for a named --profile only: see doctorRun
 		newRotateCmd(f),
-		newHistoryCmd(f),
+		readOnlyCmd(newHistoryCmd(f)),
 		newResetCmd(f),
 		newDisconnectCmd(f),
 		newExportCmd(f),
@@ -109,6 +112,19 @@ Run it without a command for the home screen.`,
 	// template down to the subcommands.
 	root.SetHelpTemplate(root.HelpTemplate() + exitCodesHelp)
 	return root
+}
+
+// annotationReadOnly marks the commands that only read: on a profile that
+// does not exist they exit 2 instead of creating it.
+const annotationReadOnly = "patchbay-read-only"
+
+// readOnlyCmd marks cmd as one that only reads.
+func readOnlyCmd(cmd *cobra.Command) *cobra.Command {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[annotationReadOnly] = "yes"
+	return cmd
 }
 
 // usageArgs makes every argument-count error (cobra's "unknown command",

@@ -51,7 +51,7 @@ func (f *Factory) ReadService(ctx context.Context) (*app.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := db.EnsureProfile(ctx, f.Globals.Profile); err != nil {
+	if err := f.ensureProfile(ctx, db); err != nil {
 		return nil, err
 	}
 	return &app.Service{DB: db, Profile: f.Globals.Profile}, nil

@@ -182,6 +182,7 @@ func TestStatusLiveUsage(t *testing.T) {
 func TestStatusLiveWithoutSecretsStore(t *testing.T) {
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/patchbay-test-bus")
 	c := newCLI(t)
+	c.makeProfile("default")
 	r := c.run("", "status", "--live")
 	if r.code == 0 || !strings.Contains(r.err, "--secrets vault") {
 		t.Errorf("exit %d, %q", r.code, r.err)
