@@ -345,7 +345,7 @@ func TestProfileTypoIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, args := range [][]string{{"status"}, {"status", "--live"}, {"status", "--json"}, {"history"}, {"doctor", "--offline"}, {"dashboard"}} {
+	for _, args := range [][]string{{"status"}, {"status", "--live"}, {"status", "--json"}, {"history"}, {"doctor", "--offline"}, {"dashboard"}, {"export"}} {
 		r := c.run("", append([]string{"--profile", "acmee"}, args...)...)
 		if r.code != exitUsage || !strings.Contains(r.err, `profile "acmee" does not exist (known profiles: acme)`) {
 			t.Errorf("%v on a typo: exit %d, %q", args, r.code, r.err)

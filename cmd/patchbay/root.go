@@ -104,7 +104,7 @@ Run it without a command for the home screen.`,
 		readOnlyCmd(newHistoryCmd(f)),
 		newResetCmd(f),
 		newDisconnectCmd(f),
-		newExportCmd(f),
+		readOnlyCmd(newExportCmd(f)),
 		newApplyCmd(f),
 	)
 	usageArgs(root)
