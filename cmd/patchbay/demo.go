@@ -10,6 +10,7 @@ import (
 	"github.com/patchbay/patchbay/internal/clients/standin"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/store/secrets"
+	"github.com/patchbay/patchbay/internal/termsafe"
 	"github.com/patchbay/patchbay/internal/tui"
 	"github.com/spf13/cobra"
 )
@@ -69,7 +70,7 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 
 	if opts.Serve {
 		for _, line := range srv.Env() {
-			fmt.Fprintln(f.IO.Out, line)
+			fmt.Fprintln(termsafe.NewWriter(f.IO.Out), line)
 		}
 		fmt.Fprintf(f.IO.ErrOut, "patchbay: stand-ins serving on %s; Ctrl+C stops them\n", srv.Addr())
 		<-ctx.Done()

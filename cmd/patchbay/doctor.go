@@ -15,6 +15,7 @@ import (
 	"github.com/patchbay/patchbay/internal/clients/lever"
 	"github.com/patchbay/patchbay/internal/clients/vetty"
 	"github.com/patchbay/patchbay/internal/store/secrets"
+	"github.com/patchbay/patchbay/internal/termsafe"
 	"github.com/spf13/cobra"
 )
 
@@ -84,7 +85,7 @@ func (l level) mark() string {
 
 func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 	f := opts.F
-	out := f.IO.Out
+	out := termsafe.NewWriter(f.IO.Out)
 	// doctor checks the machine, so on a fresh one it runs without any
 	// profile; but a profile named with --profile must exist (a typo exits
 	// 2, creating nothing). A database that cannot be opened is for the
@@ -134,6 +135,7 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 }
 
 func printFinding(w io.Writer, fd finding) {
+	w = termsafe.NewWriter(w) // vendor names and details are shown, never obeyed
 	fmt.Fprintf(w, "%s  %-9s %s\n", fd.level.mark(), fd.topic, fd.detail)
 	if fd.fix != "" {
 		fmt.Fprintf(w, "      %-9s fix: %s\n", "", fd.fix)

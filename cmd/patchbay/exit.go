@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/patchbay/patchbay/internal/termsafe"
 )
 
 // Exit codes, decided here and nowhere else.
@@ -63,7 +65,7 @@ func exitCode(err error, errOut io.Writer) int {
 		fmt.Fprintln(errOut, "patchbay: interrupted; nothing was half-written")
 		return exitInterrupted
 	}
-	fmt.Fprintf(errOut, "patchbay: %s\n", err)
+	fmt.Fprintf(errOut, "patchbay: %s\n", termsafe.String(err.Error()))
 	if errors.Is(err, errUsage) || errors.Is(err, errNeedsTerminal) {
 		return exitUsage
 	}

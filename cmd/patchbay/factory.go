@@ -12,6 +12,7 @@ import (
 	"github.com/patchbay/patchbay/internal/app"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/store/secrets"
+	"github.com/patchbay/patchbay/internal/termsafe"
 	"golang.org/x/term"
 )
 
@@ -246,8 +247,8 @@ func (f *Factory) Secrets(ctx context.Context) (secrets.Store, error) {
 		return nil, fmt.Errorf("%w; choose the encrypted vault explicitly with --secrets vault (and %s for scripts)", probeErr, secrets.VaultPassphraseEnv)
 	}
 	path := vaultPath(db.Path())
-	fmt.Fprintf(f.IO.Out, "There is no OS keyring on this machine (%v).\n", probeErr)
-	fmt.Fprintf(f.IO.Out, "patchbay can keep secrets in an encrypted vault file instead: %s,\nprotected by a passphrase you choose. It never stores secrets in plain text.\n", path)
+	fmt.Fprintf(termsafe.NewWriter(f.IO.Out), "There is no OS keyring on this machine (%v).\n", probeErr)
+	fmt.Fprintf(termsafe.NewWriter(f.IO.Out), "patchbay can keep secrets in an encrypted vault file instead: %s,\nprotected by a passphrase you choose. It never stores secrets in plain text.\n", path)
 	ok, err := f.yes("Use the encrypted vault for profile " + f.Globals.Profile + "?")
 	if err != nil {
 		return nil, err

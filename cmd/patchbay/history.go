@@ -10,6 +10,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/app"
 	"github.com/patchbay/patchbay/internal/steps"
+	"github.com/patchbay/patchbay/internal/termsafe"
 	"github.com/spf13/cobra"
 )
 
@@ -77,6 +78,7 @@ func historyRun(ctx context.Context, opts *HistoryOptions) error {
 }
 
 func printHistory(w io.Writer, r app.HistoryReport) {
+	w = termsafe.NewWriter(w) // vendor names and details are shown, never obeyed
 	if len(r.Events) == 0 {
 		where := "profile " + r.Profile
 		if r.Integration != "" {

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"golang.org/x/term"
+
+	"github.com/patchbay/patchbay/internal/termsafe"
 )
 
 // Line-by-line prompts for the commands that ask a few questions (rotate,
@@ -43,9 +45,9 @@ func readLine(r io.Reader) (string, error) {
 // default when the admin just presses Enter.
 func (f *Factory) ask(question, def string) (string, error) {
 	if def != "" {
-		fmt.Fprintf(f.IO.Out, "%s [%s]: ", question, def)
+		fmt.Fprintf(termsafe.NewWriter(f.IO.Out), "%s [%s]: ", question, def)
 	} else {
-		fmt.Fprintf(f.IO.Out, "%s: ", question)
+		fmt.Fprintf(termsafe.NewWriter(f.IO.Out), "%s: ", question)
 	}
 	answer, err := f.readLine()
 	if err != nil {
@@ -60,7 +62,7 @@ func (f *Factory) ask(question, def string) (string, error) {
 // askSecret asks for a secret. On a terminal it is not echoed; from any
 // other reader (tests drive the prompts with buffers) it is read as a line.
 func (f *Factory) askSecret(label string) (string, error) {
-	fmt.Fprintf(f.IO.Out, "%s (input hidden): ", label)
+	fmt.Fprintf(termsafe.NewWriter(f.IO.Out), "%s (input hidden): ", label)
 	if file, ok := f.IO.In.(*os.File); ok && term.IsTerminal(int(file.Fd())) {
 		fd := int(file.Fd())
 		// ReadPassword restores echo only when it returns; an interrupted
@@ -73,14 +75,14 @@ func (f *Factory) askSecret(label string) (string, error) {
 			b, err := term.ReadPassword(fd)
 			return string(b), err
 		}, func() { term.Restore(fd, state) })
-		fmt.Fprintln(f.IO.Out)
+		fmt.Fprintln(termsafe.NewWriter(f.IO.Out))
 		if err != nil {
 			return "", fmt.Errorf("reading the %s: %w", strings.ToLower(label), err)
 		}
 		return v, nil
 	}
 	v, err := f.readLine()
-	fmt.Fprintln(f.IO.Out)
+	fmt.Fprintln(termsafe.NewWriter(f.IO.Out))
 	return v, err
 }
 
@@ -121,7 +123,7 @@ func (f *Factory) interruptible(read func() (string, error), cleanup func()) (st
 
 // yes asks a yes/no question whose default is no.
 func (f *Factory) yes(question string) (bool, error) {
-	fmt.Fprintf(f.IO.Out, "%s [y/N] ", question)
+	fmt.Fprintf(termsafe.NewWriter(f.IO.Out), "%s [y/N] ", question)
 	answer, err := f.readLine()
 	if err != nil && !errors.Is(err, io.EOF) {
 		return false, err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/app"
 	"github.com/patchbay/patchbay/internal/steps"
+	"github.com/patchbay/patchbay/internal/termsafe"
 	"github.com/spf13/cobra"
 )
 
@@ -67,7 +68,7 @@ patchbay disconnect vetty-chattr.`,
 
 func resetRun(ctx context.Context, opts *ResetOptions) error {
 	f := opts.F
-	out := f.IO.Out
+	out := termsafe.NewWriter(f.IO.Out)
 	// Forgetting progress is SQLite only; the secrets store is opened only
 	// when a removal is agreed, so a locked keyring does not block a reset.
 	rsvc, err := f.ReadService(ctx)
@@ -146,6 +147,7 @@ func previousNote(sv app.SecretView) string {
 }
 
 func printResetResult(w io.Writer, res app.ResetResult) {
+	w = termsafe.NewWriter(w) // vendor names and details are shown, never obeyed
 	if len(res.Steps) > 0 {
 		fmt.Fprintf(w, "Forgot: %s.\n", strings.Join(res.Steps, ", "))
 	}
@@ -158,6 +160,7 @@ func printResetResult(w io.Writer, res app.ResetResult) {
 }
 
 func printKeptSecrets(w io.Writer, plan app.ResetPlan, target string) {
+	w = termsafe.NewWriter(w) // vendor names and details are shown, never obeyed
 	if len(plan.Secrets) == 0 {
 		return
 	}
@@ -209,7 +212,7 @@ Background Checks › Vetty); patchbay need not know.`,
 
 func disconnectRun(ctx context.Context, opts *DisconnectOptions) error {
 	f := opts.F
-	out := f.IO.Out
+	out := termsafe.NewWriter(f.IO.Out)
 	if !opts.Yes && !f.IO.CanPrompt() {
 		return fmt.Errorf("%w: disconnect asks you to confirm that you deleted the key in the vendor's UI; pass --yes in scripts", errNeedsTerminal)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/app"
 	"github.com/patchbay/patchbay/internal/steps"
+	"github.com/patchbay/patchbay/internal/termsafe"
 	"github.com/spf13/cobra"
 )
 
@@ -75,7 +76,7 @@ func rotateRun(ctx context.Context, opts *RotateOptions) error {
 	if err != nil {
 		return err
 	}
-	out := f.IO.Out
+	out := termsafe.NewWriter(f.IO.Out)
 	if opts.Revoked {
 		last4, err := svc.ConfirmRevoked(ctx, opts.Integration, opts.Key)
 		if errors.Is(err, app.ErrNoPrevious) {
@@ -154,12 +155,13 @@ func askRotationAnswers(f *Factory, plan app.RotationPlan, values map[string]str
 			values[name] = n
 			return nil
 		}
-		fmt.Fprintf(f.IO.Out, "  %v\n", err)
+		fmt.Fprintf(termsafe.NewWriter(f.IO.Out), "  %v\n", err)
 	}
 	return usageError("%s: no valid answer", name)
 }
 
 func printRotationGuide(w io.Writer, plan app.RotationPlan) {
+	w = termsafe.NewWriter(w) // vendor names and details are shown, never obeyed
 	in, st := plan.Integration, plan.Step
 	fmt.Fprintf(w, "Rotate %s/%s — %s\n", in.ID, plan.Key, plan.Field.Label)
 	fmt.Fprintf(w, "Current value %s, created %s", app.Ending(plan.Current.Last4), plan.Current.CreatedAt.Format("2006-01-02"))
@@ -187,6 +189,7 @@ func printRotationGuide(w io.Writer, plan app.RotationPlan) {
 
 // rotationError shows why a rotation changed nothing, and says what to do.
 func rotationError(w io.Writer, ref string, plan app.RotationPlan, res app.RotateResult, err error) error {
+	w = termsafe.NewWriter(w) // vendor names and details are shown, never obeyed
 	switch {
 	case errors.Is(err, app.ErrCheckFailed), errors.Is(err, app.ErrNotVerified):
 		fmt.Fprintf(w, "  check failed: %s\n", res.Outcome.Detail)
@@ -205,6 +208,7 @@ func rotationError(w io.Writer, ref string, plan app.RotationPlan, res app.Rotat
 }
 
 func printRotated(w io.Writer, res app.RotateResult) {
+	w = termsafe.NewWriter(w) // vendor names and details are shown, never obeyed
 	ref := res.Integration + "/" + res.Key
 	fmt.Fprintf(w, "Rotated %s: %s → %s", ref, app.Ending(res.OldLast4), app.Ending(res.NewLast4))
 	proof := res.Outcome.Proof
@@ -263,14 +267,14 @@ func rotationFollowUp(ctx context.Context, f *Factory, svc *app.Service, res app
 		return err
 	}
 	if !ok {
-		fmt.Fprintf(f.IO.Out, "Once you have: patchbay rotate --revoked %s/%s\n", res.Integration, res.Key)
+		fmt.Fprintf(termsafe.NewWriter(f.IO.Out), "Once you have: patchbay rotate --revoked %s/%s\n", res.Integration, res.Key)
 		return nil
 	}
 	last4, err := svc.ConfirmRevoked(ctx, res.Integration, res.Key)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IO.Out, "Recorded: the previous value (%s) is revoked; its copy was deleted from the %s.\n", app.Ending(last4), svc.Secrets.Backend().Name)
+	fmt.Fprintf(termsafe.NewWriter(f.IO.Out), "Recorded: the previous value (%s) is revoked; its copy was deleted from the %s.\n", app.Ending(last4), svc.Secrets.Backend().Name)
 	return nil
 }
 

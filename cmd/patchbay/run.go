@@ -11,6 +11,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/app"
 	"github.com/patchbay/patchbay/internal/steps"
+	"github.com/patchbay/patchbay/internal/termsafe"
 	"github.com/patchbay/patchbay/internal/tui"
 	"github.com/spf13/cobra"
 )
@@ -112,7 +113,7 @@ func runRun(ctx context.Context, opts *RunOptions) error {
 			}
 		}
 		if stepID == "" {
-			fmt.Fprintf(f.IO.Out, "%s is complete: every step is done. Re-run one with patchbay run %s/STEP.\n", in.Name, in.ID)
+			fmt.Fprintf(termsafe.NewWriter(f.IO.Out), "%s is complete: every step is done. Re-run one with patchbay run %s/STEP.\n", in.Name, in.ID)
 			return nil
 		}
 	}
@@ -143,7 +144,7 @@ func runStepNonInteractive(ctx context.Context, f *Factory, svc *app.Service, in
 			values[k] = v
 		}
 	}
-	out := f.IO.Out
+	out := termsafe.NewWriter(f.IO.Out)
 	fmt.Fprintf(out, "%s — %s\n", ref, st.Title)
 	for _, w := range warnings {
 		fmt.Fprintf(out, "  warning: %s\n", w)

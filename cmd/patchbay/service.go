@@ -9,6 +9,7 @@ import (
 	"github.com/patchbay/patchbay/internal/clients/charthop"
 	"github.com/patchbay/patchbay/internal/clients/lever"
 	"github.com/patchbay/patchbay/internal/clients/vetty"
+	"github.com/patchbay/patchbay/internal/termsafe"
 )
 
 // Service opens the database and the profile's secrets store, finishes any
@@ -36,7 +37,7 @@ func (f *Factory) Service(ctx context.Context) (*app.Service, error) {
 		return nil, fmt.Errorf("finishing an interrupted secret write: %w", err)
 	}
 	for _, r := range recovered {
-		fmt.Fprintf(f.IO.ErrOut, "patchbay: an interrupted write of %s/%s was %s (%s)\n", r.Integration, r.Key, r.Action, r.Detail)
+		fmt.Fprintf(termsafe.NewWriter(f.IO.ErrOut), "patchbay: an interrupted write of %s/%s was %s (%s)\n", r.Integration, r.Key, r.Action, r.Detail)
 	}
 	svc.Phase = f.crashHook() // nil unless a test asks for it
 	f.svc = svc

@@ -11,6 +11,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/app"
 	"github.com/patchbay/patchbay/internal/steps"
+	"github.com/patchbay/patchbay/internal/termsafe"
 	"github.com/spf13/cobra"
 )
 
@@ -130,6 +131,7 @@ func statusLive(ctx context.Context, opts *StatusOptions, svc *app.Service) (not
 }
 
 func printStatus(w io.Writer, r app.StatusReport) {
+	w = termsafe.NewWriter(w) // vendor names and details are shown, never obeyed
 	fmt.Fprintf(w, "profile %s · secrets in %s\n", r.Profile, orNone(r.SecretsBackend))
 	for _, in := range r.Integrations {
 		fmt.Fprintf(w, "\n%s (%s): %s, %d/%d steps", in.Name, in.ID, strings.ReplaceAll(string(in.State), "_", " "), in.StepsDone, in.StepsTotal)

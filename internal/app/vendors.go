@@ -13,6 +13,7 @@ import (
 	"github.com/patchbay/patchbay/internal/clients/httpx"
 	"github.com/patchbay/patchbay/internal/clients/lever"
 	"github.com/patchbay/patchbay/internal/clients/vetty"
+	"github.com/patchbay/patchbay/internal/termsafe"
 	"golang.org/x/time/rate"
 )
 
@@ -95,7 +96,7 @@ func (v *Vendors) VettyPackages(ctx context.Context, key string) ([]string, erro
 	}
 	names := make([]string, len(pkgs))
 	for i, p := range pkgs {
-		names[i] = p.Name
+		names[i] = termsafe.String(p.Name) // shown and stored: never raw
 	}
 	return names, nil
 }
@@ -112,7 +113,7 @@ func (v *Vendors) LeverStages(ctx context.Context, region, key string) ([]string
 	}
 	names := make([]string, len(stages))
 	for i, s := range stages {
-		names[i] = s.Text
+		names[i] = termsafe.String(s.Text)
 	}
 	return names, nil
 }
@@ -149,7 +150,7 @@ func (v *Vendors) LeverTags(ctx context.Context, region, key string) (map[string
 	}
 	out := make(map[string]int, len(tags))
 	for _, t := range tags {
-		out[t.Text] = t.Count
+		out[termsafe.String(t.Text)] += t.Count
 	}
 	return out, nil
 }
