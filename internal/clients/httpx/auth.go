@@ -61,18 +61,6 @@ func (a Auth) header() string {
 	return ""
 }
 
-// redactions are the forms in which the secret could come back in a body.
-func (a Auth) redactions() []string {
-	if a.Secret == "" {
-		return nil
-	}
-	return []string{
-		a.Secret,
-		base64.StdEncoding.EncodeToString([]byte(a.Secret + ":")),
-		base64.StdEncoding.EncodeToString([]byte(a.Secret)),
-	}
-}
-
 // RoundTripper wraps next so that every request to host (host[:port], as in
 // URL.Host) over scheme carries the credential. Requests to any other host —
 // a redirect, an absolute "next" link gone astray — or over another scheme

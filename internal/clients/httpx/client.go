@@ -104,7 +104,7 @@ type Client struct {
 	vendor       string
 	base         *url.URL
 	hc           *http.Client
-	redact       []string
+	scrub        Scrubber
 	userAgent    string
 	timeout      time.Duration
 	maxRetries   int
@@ -140,12 +140,13 @@ func New(hc *http.Client, cfg Config, opts Options) (*Client, error) {
 	}
 	wrapped := *hc
 	wrapped.Transport = cfg.Auth.RoundTripper(hc.Transport, base.Scheme, base.Host)
+	wrapped.CheckRedirect = sameOrigin(base, hc.CheckRedirect)
 
 	c := &Client{
 		vendor:       cfg.Vendor,
 		base:         base,
 		hc:           &wrapped,
-		redact:       cfg.Auth.redactions(),
+		scrub:        NewScrubber(cfg.Auth.Secret),
 		timeout:      orDuration(opts.Timeout, DefaultTimeout),
 		maxRetries:   opts.MaxRetries,
 		maxBody:      opts.MaxBody,
@@ -213,6 +214,36 @@ func ParseBaseURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
+// sameOrigin refuses a redirect to another origin (scheme, host or port):
+// an answer from there is not the vendor's, so it must never count as one,
+// even though the credential itself stays behind (see Auth.RoundTripper).
+// Redirects within the origin go on to next (or a limit of 10).
+func sameOrigin(base *url.URL, next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if origin(req.URL) != origin(base) {
+			target := *req.URL
+			target.User, target.RawQuery, target.Fragment = nil, "", ""
+			return &RedirectError{Target: target.String()}
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+}
+
+// origin is scheme://host:port with the scheme's default port made explicit.
+func origin(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
+	}
+	return strings.ToLower(u.Scheme) + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+}
+
 // DefaultHTTPClient is an *http.Client whose transport bounds each phase of a
 // connection, so a dead network fails fast even without a context deadline.
 func DefaultHTTPClient() *http.Client {
@@ -278,6 +309,13 @@ func (c *Client) GetURL(ctx context.Context, link string, out any) error {
 		return fmt.Errorf("%s: %w: link points outside %s", c.vendor, ErrMalformed, c.base.Redacted())
 	}
 	return c.Do(ctx, http.MethodGet, strings.TrimPrefix(u.Path, c.base.Path), u.Query(), nil, out)
+}
+
+// Shaped is a decoded answer that can tell whether it has its documented
+// shape: JSON that decodes without error but lacks the fields that make the
+// answer mean something (`{}` for a list) is malformed, never a success.
+type Shaped interface {
+	CheckShape() error
 }
 
 // Do sends method path?query with in (JSON-encoded, when non-nil) and decodes
@@ -411,7 +449,12 @@ func (c *Client) attempt(ctx context.Context, method, path, target string, paylo
 		return res, fmt.Errorf("%w: empty body", ErrMalformed)
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return res, fmt.Errorf("%w: %s", ErrMalformed, scrub(err.Error(), c.redact))
+		return res, fmt.Errorf("%w: %s", ErrMalformed, c.scrub.Scrub(err.Error()))
+	}
+	if sh, ok := out.(Shaped); ok {
+		if err := sh.CheckShape(); err != nil {
+			return res, fmt.Errorf("%w: %s", ErrMalformed, c.scrub.Scrub(err.Error()))
+		}
 	}
 	return res, nil
 }
@@ -431,9 +474,9 @@ func (c *Client) statusError(status int, path string, body []byte, res result) e
 	case http.StatusTooManyRequests:
 		return &RateLimitError{RetryAfter: res.retryAfter}
 	case http.StatusServiceUnavailable:
-		return fmt.Errorf("%w: %w", ErrUnreachable, &UnexpectedError{Status: status, Excerpt: Excerpt(body, c.redact)})
+		return fmt.Errorf("%w: %w", ErrUnreachable, &UnexpectedError{Status: status, Excerpt: Excerpt(body, c.scrub)})
 	}
-	return &UnexpectedError{Status: status, Excerpt: Excerpt(body, c.redact)}
+	return &UnexpectedError{Status: status, Excerpt: Excerpt(body, c.scrub)}
 }
 
 // transportError maps a failure to get (or finish reading) a response.
@@ -444,6 +487,10 @@ func (c *Client) transportError(ctx context.Context, err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
+	}
+	var re *RedirectError
+	if errors.As(err, &re) {
+		return re // an answer, but not the vendor's: not "unreachable" either
 	}
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		return fmt.Errorf("request cancelled: %w", context.Canceled)
@@ -465,9 +512,23 @@ func (c *Client) ctxError(ctx context.Context, err error) error {
 	return err
 }
 
+// wrap prefixes err with the call and scrubs the whole message, whatever
+// part of it echoes the credential; errors.Is and errors.As still see err.
 func (c *Client) wrap(method, path string, err error) error {
-	return fmt.Errorf("%s %s %s: %w", c.vendor, method, path, err)
+	err = fmt.Errorf("%s %s %s: %w", c.vendor, method, path, err)
+	if msg := c.scrub.Scrub(err.Error()); msg != err.Error() {
+		return &scrubbedError{msg: msg, err: err}
+	}
+	return err
 }
+
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.err }
 
 // waitLimiter takes one token, waiting for it unless the wait would outlast
 // the call's budget, in which case it fails at once with a local rate limit.
@@ -524,8 +585,8 @@ func (c *Client) emit(call Call) {
 	if c.onCall == nil {
 		return
 	}
-	call.Path = scrub(call.Path, c.redact)
-	call.Err = scrub(call.Err, c.redact)
+	call.Path = c.scrub.Scrub(call.Path)
+	call.Err = c.scrub.Scrub(call.Err)
 	c.onCall(call)
 }
 

@@ -126,8 +126,14 @@ func TestCredentialNotSentToOtherHosts(t *testing.T) {
 	}))
 	defer home.Close()
 	c := newTestClient(t, home.URL, Bearer(secret), Options{})
-	if err := c.Get(context.Background(), "/x", nil, nil); err != nil {
-		t.Fatal(err)
+	var out map[string]any
+	err := c.Get(context.Background(), "/x", nil, &out)
+	var re *RedirectError
+	if !errors.As(err, &re) || re.Target != other.URL+"/elsewhere" || !strings.Contains(err.Error(), other.URL+"/elsewhere") {
+		t.Fatalf("err = %v, want a *RedirectError naming %s/elsewhere", err, other.URL)
+	}
+	if errors.Is(err, ErrUnreachable) || out != nil {
+		t.Fatalf("a redirect off the origin gave err %v, out %v: it is an answer, and not the vendor's", err, out)
 	}
 	if leaked.Load() {
 		t.Fatal("credential followed a redirect to another host")
@@ -454,7 +460,7 @@ func TestSecretsNeverEscape(t *testing.T) {
 			t.Errorf("excerpt %q shows no redaction", ue.Excerpt)
 		}
 		all := fmt.Sprintf("%v %+v", err, rec.all())
-		for _, form := range auth.redactions() {
+		for _, form := range Forms(auth.Secret) {
 			if strings.Contains(all, form) {
 				t.Fatalf("%s credential leaked: %s", auth.Scheme, all)
 			}

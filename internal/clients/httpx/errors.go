@@ -85,3 +85,15 @@ func (e *UnexpectedError) Error() string {
 	}
 	return msg
 }
+
+// RedirectError: the vendor's address answered a credentialed call with a
+// redirect to another origin. patchbay does not follow it, and nothing the
+// other origin says can count as the vendor's answer. Target is the
+// redirect's URL without query or user info.
+type RedirectError struct {
+	Target string
+}
+
+func (e *RedirectError) Error() string {
+	return fmt.Sprintf("redirected to another origin (%s); patchbay only believes answers from the vendor's own address", e.Target)
+}

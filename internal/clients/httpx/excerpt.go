@@ -5,27 +5,28 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/patchbay/patchbay/internal/termsafe"
 )
 
 // MaxExcerpt is the longest excerpt of a vendor error body we keep, in characters.
 const MaxExcerpt = 200
 
-const redacted = "[redacted]"
-
 // Excerpt turns an error body into at most MaxExcerpt characters of single-line
-// text with every form of the credential in secrets replaced. When the body is
+// text, scrubbed of the credentials and safe for a terminal. When the body is
 // a JSON error object, its message fields are preferred over the raw bytes.
-func Excerpt(body []byte, secrets []string) string {
+func Excerpt(body []byte, s Scrubber) string {
 	text := vendorMessage(body)
 	if text == "" {
 		text = strings.ToValidUTF8(string(body), "")
 	}
 	// Scrub before shortening, so a secret cut in half by the limit is still
 	// recognised whole.
-	text = scrub(text, secrets)
+	text = s.Scrub(text)
 	text = strings.Join(strings.FieldsFunc(text, func(r rune) bool {
 		return unicode.IsSpace(r) || unicode.IsControl(r)
 	}), " ")
+	text = termsafe.String(text) // bidi overrides are not controls to FieldsFunc
 	if utf8.RuneCountInString(text) > MaxExcerpt {
 		r := []rune(text)
 		text = string(r[:MaxExcerpt-1]) + "…"
@@ -47,13 +48,4 @@ func vendorMessage(body []byte) string {
 		}
 	}
 	return strings.Join(parts, ": ")
-}
-
-func scrub(s string, secrets []string) string {
-	for _, sec := range secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, redacted)
-		}
-	}
-	return s
 }

@@ -2,6 +2,7 @@ package lever
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -14,6 +15,15 @@ type Page[T any] struct {
 	Data    []T    `json:"data"`
 	Next    string `json:"next"`
 	HasNext bool   `json:"hasNext"`
+}
+
+// CheckShape makes a 2xx without a "data" list malformed: `{}` or
+// `{"data":null}` decode without error but say nothing about the account.
+func (p *Page[T]) CheckShape() error {
+	if p.Data == nil {
+		return errors.New(`no "data" list in the answer`)
+	}
+	return nil
 }
 
 // maxPages stops a vendor that keeps saying hasNext from looping forever:
