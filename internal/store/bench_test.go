@@ -119,14 +119,37 @@ func BenchmarkEventsPageDeep(b *testing.B) {
 	}
 }
 
-func BenchmarkCountEventsProfile(b *testing.B) {
-	db, _ := openTest(b)
-	fillLargeLog(b, db, benchEvents)
-	ctx := context.Background()
-	for b.Loop() {
-		if _, err := db.CountEvents(ctx, EventFilter{Profile: "acme"}); err != nil {
-			b.Fatal(err)
-		}
+// BenchmarkQuickCheck is doctor's default database check on a log of 1
+// event and of 100,000: the two should be about the same.
+func BenchmarkQuickCheck(b *testing.B) {
+	for _, events := range []int{1, benchEvents} {
+		b.Run(fmt.Sprintf("events=%d", events), func(b *testing.B) {
+			db, _ := openTest(b)
+			fillLargeLog(b, db, events)
+			ctx := context.Background()
+			for b.Loop() {
+				if got, err := db.QuickCheck(ctx); err != nil || got != "ok" {
+					b.Fatalf("QuickCheck = %q, %v", got, err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkIntegrityCheckFull is `doctor --full`'s check, which reads every
+// page: its cost grows with the log.
+func BenchmarkIntegrityCheckFull(b *testing.B) {
+	for _, events := range []int{1, benchEvents} {
+		b.Run(fmt.Sprintf("events=%d", events), func(b *testing.B) {
+			db, _ := openTest(b)
+			fillLargeLog(b, db, events)
+			ctx := context.Background()
+			for b.Loop() {
+				if got, err := db.IntegrityCheck(ctx); err != nil || got != "ok" {
+					b.Fatalf("IntegrityCheck = %q, %v", got, err)
+				}
+			}
+		})
 	}
 }
 

@@ -25,6 +25,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"modernc.org/sqlite" // registers the "sqlite" driver (pure Go, no cgo)
@@ -48,14 +49,19 @@ var (
 
 // DB is an open patchbay database.
 //
-// It uses a single connection: the workload is a wizard and a dashboard whose
-// queries are index lookups taking milliseconds, and one connection keeps
-// every in-process write serialized without SQLITE_BUSY and lets a Tx see its
-// own writes with no pool juggling. Other processes are handled by WAL mode,
-// BEGIN IMMEDIATE and a busy timeout.
+// Writes use a single connection: the workload is a wizard and a dashboard
+// whose queries are index lookups taking milliseconds, and one connection
+// keeps every in-process write serialized without SQLITE_BUSY and lets a Tx
+// see its own writes with no pool juggling. Other processes are handled by
+// WAL mode, BEGIN IMMEDIATE and a busy timeout.
+//
+// Read-only work (status, history, the overview) goes through Read, on a
+// separate query-only connection whose transactions begin DEFERRED: under
+// WAL a reader never waits for a writer, in this process or another.
 type DB struct {
 	ops
 	sql  *sql.DB
+	read *sql.DB
 	path string
 }
 
@@ -104,7 +110,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("open database %s: %w", abs, err)
 	}
 
-	sqlDB, err := sql.Open("sqlite", dsn(abs))
+	sqlDB, err := sql.Open("sqlite", dsn(abs, false))
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", abs, err)
 	}
@@ -112,11 +118,23 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	sqlDB.SetMaxIdleConns(1)
 	sqlDB.SetConnMaxLifetime(0)
 	sqlDB.SetConnMaxIdleTime(0)
+	// sql.Open connects lazily: the read connection costs nothing until
+	// the first Read.
+	readDB, err := sql.Open("sqlite", dsn(abs, true))
+	if err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("open database %s: %w", abs, err)
+	}
+	readDB.SetMaxOpenConns(1)
+	readDB.SetMaxIdleConns(1)
+	readDB.SetConnMaxLifetime(0)
+	readDB.SetConnMaxIdleTime(0)
 
-	db := &DB{sql: sqlDB, path: abs}
+	db := &DB{sql: sqlDB, read: readDB, path: abs}
 	db.ops = ops{q: sqlDB, db: sqlDB, now: time.Now}
 	if err := retryBusy(ctx, func() error { return migrate(ctx, sqlDB, db.now) }); err != nil {
 		sqlDB.Close()
+		readDB.Close()
 		return nil, fmt.Errorf("open database %s: %w", abs, err)
 	}
 	// The connection now exists, so SQLite has created -wal and -shm; it
@@ -127,6 +145,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		err := os.Chmod(abs+suffix, fileMode)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, fs.ErrPermission) {
 			sqlDB.Close()
+			readDB.Close()
 			return nil, fmt.Errorf("open database %s: %w", abs, err)
 		}
 	}
@@ -171,8 +190,10 @@ func isBusy(err error) bool {
 
 // dsn builds the modernc.org/sqlite data source name. The path goes through
 // a file: URI so that '?', '#' and '%' in directory names are escaped rather
-// than read as URI syntax.
-func dsn(abs string) string {
+// than read as URI syntax. The write connection begins every transaction
+// IMMEDIATE; the read connection refuses writes and begins DEFERRED, so it
+// only ever takes a read snapshot.
+func dsn(abs string, readOnly bool) string {
 	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}
 	if runtime.GOOS == "windows" {
 		// file:///C:/x — SQLite wants the drive after a leading slash.
@@ -183,7 +204,12 @@ func dsn(abs string) string {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Set("_txlock", "immediate")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+		q.Set("_txlock", "deferred")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
 	return u.String() + "?" + q.Encode()
 }
 
@@ -220,12 +246,18 @@ func prepareFiles(abs string) error {
 func (db *DB) Path() string { return db.path }
 
 // Close closes the database. It asks SQLite to refresh its query-planner
-// statistics first, which is cheap and keeps plans good as tables grow.
+// statistics first, which is cheap and keeps plans good as tables grow; when
+// another process holds the write lock that is skipped rather than waited
+// for, so a read-only command never queues behind a writer on its way out.
 func (db *DB) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	_, _ = db.sql.ExecContext(ctx, "PRAGMA optimize") // best effort: an old plan is no failure
-	if err := db.sql.Close(); err != nil {
+	// best effort: an old plan is no failure
+	if _, err := db.sql.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err == nil {
+		_, _ = db.sql.ExecContext(ctx, "PRAGMA optimize")
+	}
+	rerr := db.read.Close()
+	if err := errors.Join(db.sql.Close(), rerr); err != nil {
 		return fmt.Errorf("close database %s: %w", db.path, err)
 	}
 	return nil
@@ -239,6 +271,21 @@ func (db *DB) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 	return inTx(ctx, db.sql, func(t *sql.Tx) error {
 		return fn(&Tx{ops: ops{q: t, now: db.now}})
 	})
+}
+
+// Read runs fn in one read transaction on the read connection: everything
+// fn reads comes from one snapshot of the database, and no lock that a
+// writer needs is taken, so Read neither waits for another process's write
+// transaction nor delays it. A write through tx fails (the connection is
+// query-only).
+func (db *DB) Read(ctx context.Context, fn func(tx *Tx) error) error {
+	t, err := db.read.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin read transaction: %w", err)
+	}
+	// A read transaction has nothing to commit: ending it releases the snapshot.
+	defer t.Rollback() //nolint:errcheck
+	return fn(&Tx{ops: ops{q: t, now: db.now}})
 }
 
 // inTx runs fn inside a write transaction on sqlDB. It begins IMMEDIATE (set
@@ -277,54 +324,108 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 	return v, nil
 }
 
-// IntegrityCheck runs SQLite's integrity check and a foreign-key check. It
-// returns "ok" when both pass, otherwise the problems found, one per line.
+// IntegrityCheck runs SQLite's full integrity check and a foreign-key check
+// over the whole file. It returns "ok" when both pass, otherwise the problems
+// found, one per line. It reads every page, so its cost grows with the event
+// log (seconds at a million events); QuickCheck is the everyday check.
 func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {
-	var problems []string
-	rows, err := db.sql.QueryContext(ctx, "PRAGMA integrity_check")
+	return db.check(ctx, []string{"PRAGMA integrity_check"}, []string{"PRAGMA foreign_key_check"})
+}
+
+// QuickCheck checks what patchbay's state lives in at a cost that does not
+// grow with the audit log: the file header and schema (SQLite reads both to
+// prepare any statement), then SQLite's integrity check and foreign-key check
+// of every table and index except the append-only event log. Those tables
+// hold one row per profile, step, secret or check, so the check stays
+// flat however long the history gets. The event log's foreign key is
+// enforced on every insert (foreign_keys is on); its pages are covered by
+// IntegrityCheck (`doctor --full`).
+func (db *DB) QuickCheck(ctx context.Context) (string, error) {
+	rows, err := db.sql.QueryContext(ctx,
+		"SELECT name FROM sqlite_schema WHERE type = 'table' AND name <> ? AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+		eventLogTable)
 	if err != nil {
 		return "", fmt.Errorf("integrity check: %w", err)
 	}
+	var integrity, fks []string
 	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
+		var name string
+		if err := rows.Scan(&name); err != nil {
 			rows.Close()
 			return "", fmt.Errorf("integrity check: %w", err)
 		}
-		if line != "ok" {
-			problems = append(problems, line)
-		}
+		quoted := `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+		integrity = append(integrity, "PRAGMA integrity_check("+quoted+")")
+		fks = append(fks, "PRAGMA foreign_key_check("+quoted+")")
 	}
 	if err := closeRows(rows); err != nil {
 		return "", fmt.Errorf("integrity check: %w", err)
 	}
+	return db.check(ctx, integrity, fks)
+}
 
-	rows, err = db.sql.QueryContext(ctx, "PRAGMA foreign_key_check")
-	if err != nil {
-		return "", fmt.Errorf("foreign key check: %w", err)
+// eventLogTable is the append-only audit log QuickCheck leaves to the full check.
+const eventLogTable = "events"
+
+// check runs integrity pragmas (rows of text, "ok" when clean) and
+// foreign-key pragmas (a row per violation) and words what they found.
+func (db *DB) check(ctx context.Context, integrity, fks []string) (string, error) {
+	var problems []string
+	for _, pragma := range integrity {
+		rows, err := db.sql.QueryContext(ctx, pragma)
+		if err != nil {
+			return "", fmt.Errorf("integrity check: %w", err)
+		}
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				rows.Close()
+				return "", fmt.Errorf("integrity check: %w", err)
+			}
+			if line != "ok" {
+				problems = append(problems, line)
+			}
+		}
+		if err := closeRows(rows); err != nil {
+			return "", fmt.Errorf("integrity check: %w", err)
+		}
 	}
-	for rows.Next() {
-		var table, parent string
-		var rowid sql.NullInt64
-		var fkid int64
-		if err := rows.Scan(&table, &rowid, &parent, &fkid); err != nil {
-			rows.Close()
+	for _, pragma := range fks {
+		rows, err := db.sql.QueryContext(ctx, pragma)
+		if err != nil {
 			return "", fmt.Errorf("foreign key check: %w", err)
 		}
-		problems = append(problems, fmt.Sprintf("%s row %d refers to a missing %s row", table, rowid.Int64, parent))
+		for rows.Next() {
+			var table, parent string
+			var rowid sql.NullInt64
+			var fkid int64
+			if err := rows.Scan(&table, &rowid, &parent, &fkid); err != nil {
+				rows.Close()
+				return "", fmt.Errorf("foreign key check: %w", err)
+			}
+			problems = append(problems, fmt.Sprintf("%s row %d refers to a missing %s row", table, rowid.Int64, parent))
+		}
+		if err := closeRows(rows); err != nil {
+			return "", fmt.Errorf("foreign key check: %w", err)
+		}
 	}
-	if err := closeRows(rows); err != nil {
-		return "", fmt.Errorf("foreign key check: %w", err)
-	}
-
 	if len(problems) == 0 {
 		return "ok", nil
 	}
-	out := problems[0]
-	for _, p := range problems[1:] {
-		out += "\n" + p
+	return strings.Join(problems, "\n"), nil
+}
+
+// Size is the database's size in bytes as SQLite counts it (pages × page
+// size), which is what a full integrity check has to read.
+func (db *DB) Size(ctx context.Context) (int64, error) {
+	var pages, size int64
+	if err := db.sql.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
+		return 0, fmt.Errorf("database size: %w", err)
 	}
-	return out, nil
+	if err := db.sql.QueryRowContext(ctx, "PRAGMA page_size").Scan(&size); err != nil {
+		return 0, fmt.Errorf("database size: %w", err)
+	}
+	return pages * size, nil
 }
 
 // CheckPermissions lists, in plain words, every way the database directory,

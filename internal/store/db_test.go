@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/patchbay/patchbay/internal/steps"
 )
@@ -322,5 +323,104 @@ func TestStatusValuesMatchDomain(t *testing.T) {
 func TestOpenRefusesEmptyPath(t *testing.T) {
 	if _, err := Open(context.Background(), ""); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("Open(\"\") = %v, want ErrInvalid", err)
+	}
+}
+
+// QuickCheck covers the state tables and leaves the event log to the full
+// check: an orphaned check result is reported by both, an orphaned event by
+// IntegrityCheck only.
+func TestQuickCheckScope(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t)
+	if err := db.CommitStep(ctx, StepCommit{Profile: "default", Integration: "vetty-chattr", StepID: "vetty-key",
+		Proof: "verified", Values: map[string]string{"user": "ops"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.QuickCheck(ctx); err != nil || got != "ok" {
+		t.Fatalf("QuickCheck = %q, %v; want ok", got, err)
+	}
+	withoutForeignKeys := func(q string) {
+		t.Helper()
+		conn, err := db.sql.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		for _, q := range []string{"PRAGMA foreign_keys = OFF", q, "PRAGMA foreign_keys = ON"} {
+			if _, err := conn.ExecContext(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+
+	withoutForeignKeys("INSERT INTO events (at, profile, kind, summary) VALUES (0, 'ghost', 'reset', 'orphan')")
+	if got, err := db.QuickCheck(ctx); err != nil || got != "ok" {
+		t.Errorf("QuickCheck = %q, %v; the event log is the full check's", got, err)
+	}
+	if got, _ := db.IntegrityCheck(ctx); !strings.Contains(got, "events row") {
+		t.Errorf("IntegrityCheck = %q, want the orphaned event reported", got)
+	}
+
+	withoutForeignKeys("INSERT INTO check_results (profile, integration, name, result, checked_at) VALUES ('ghost', 'x', 'y', 'valid', 0)")
+	if got, _ := db.QuickCheck(ctx); !strings.Contains(got, "check_results row") {
+		t.Errorf("QuickCheck = %q, want the orphaned check_results row reported", got)
+	}
+}
+
+// Read sees one snapshot, never waits for another connection's write
+// transaction, and refuses writes.
+func TestReadTakesNoWriteLock(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTest(t)
+	if _, err := db.EnsureProfile(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	other, err := Open(ctx, db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+
+	inWrite, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- other.Tx(ctx, func(tx *Tx) error {
+			if err := tx.AddEvent(ctx, Event{Profile: "acme", Kind: EventReset, Summary: "uncommitted"}); err != nil {
+				return err
+			}
+			close(inWrite)
+			<-release
+			return nil
+		})
+	}()
+	<-inWrite
+
+	// A bound far below the 10 s busy timeout: a Read that queued behind
+	// the writer would run into it.
+	rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	err = db.Read(rctx, func(tx *Tx) error {
+		if _, err := tx.GetProfile(rctx, "acme"); err != nil {
+			return err
+		}
+		evs, err := tx.Events(rctx, EventFilter{Profile: "acme"})
+		if len(evs) != 0 {
+			t.Errorf("Read saw %d uncommitted events", len(evs))
+		}
+		return err
+	})
+	if err != nil {
+		t.Errorf("Read during another connection's write: %v", err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+
+	err = db.Read(ctx, func(tx *Tx) error {
+		return tx.AddEvent(ctx, Event{Profile: "acme", Kind: EventReset, Summary: "through a read"})
+	})
+	if err == nil {
+		t.Error("a write through Read succeeded")
 	}
 }
