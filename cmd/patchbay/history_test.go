@@ -13,7 +13,8 @@ import (
 	"github.com/patchbay/patchbay/internal/store"
 )
 
-// addEvents records n verification events for the profile "default".
+// addEvents creates the profile "default" and records n verification
+// events for it.
 func addEvents(t *testing.T, path string, n int) {
 	t.Helper()
 	ctx := context.Background()
@@ -22,6 +23,9 @@ func addEvents(t *testing.T, path string, n int) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	if _, err := db.EnsureProfile(ctx, "default"); err != nil {
+		t.Fatal(err)
+	}
 	err = db.Tx(ctx, func(tx *store.Tx) error {
 		for i := range n {
 			if err := tx.AddEvent(ctx, store.Event{Profile: "default", Integration: "certn-lever", Step: "lever-key",
@@ -44,9 +48,6 @@ func TestHistoryJSONStreams(t *testing.T) {
 	for _, n := range []int{0, 1, 250} {
 		t.Run(fmt.Sprintf("%d events", n), func(t *testing.T) {
 			c := newCLI(t)
-			if r := c.run("", "history"); r.code != 0 {
-				t.Fatalf("history: %d %q", r.code, r.err)
-			}
 			addEvents(t, c.db, n)
 
 			db, err := store.Open(context.Background(), c.db)
@@ -103,9 +104,7 @@ func TestHistoryJSONAndJSONLExclusive(t *testing.T) {
 // the log is found by --full only, one in the state tables by both.
 func TestDoctorFullChecksTheEventLog(t *testing.T) {
 	c := newCLI(t)
-	if r := c.run("", "history"); r.code != 0 {
-		t.Fatalf("history: %d %q", r.code, r.err)
-	}
+	addEvents(t, c.db, 0)
 	// Written on a connection without foreign keys (SQLite's default), as
 	// only damage or another tool could.
 	raw, err := sql.Open("sqlite", c.db)

@@ -29,25 +29,37 @@ type HistoryReport struct {
 // History returns the audit log of the profile, or of one integration,
 // newest first; limit <= 0 returns it all. It reads SQLite only.
 func (s *Service) History(ctx context.Context, integration string, limit int) (HistoryReport, error) {
-	if integration != "" {
-		if _, _, err := lookup(integration, ""); err != nil {
-			return HistoryReport{}, err
-		}
-	}
-	evs, err := s.DB.Events(ctx, store.EventFilter{Profile: s.Profile, Integration: integration, Limit: limit})
+	r := HistoryReport{Profile: s.Profile, Integration: integration, Events: []HistoryEntry{}}
+	err := s.EachHistoryEntry(ctx, integration, limit, func(e HistoryEntry) error {
+		r.Events = append(r.Events, e)
+		return nil
+	})
 	if err != nil {
 		return HistoryReport{}, err
 	}
-	r := HistoryReport{Profile: s.Profile, Integration: integration, Events: make([]HistoryEntry, 0, len(evs))}
-	for _, e := range evs {
-		detail := e.Detail
-		if detail == nil {
-			detail = map[string]string{}
-		}
-		r.Events = append(r.Events, HistoryEntry{
-			ID: e.ID, At: e.At.UTC(), Integration: e.Integration, Step: e.Step,
-			Kind: e.Kind, Summary: e.Summary, Detail: detail,
-		})
-	}
 	return r, nil
+}
+
+// EachHistoryEntry calls fn with each entry History would return, as it
+// reads them from one read snapshot, so a log of any length is written out in
+// constant memory. An error from fn stops the reading and is returned.
+func (s *Service) EachHistoryEntry(ctx context.Context, integration string, limit int, fn func(HistoryEntry) error) error {
+	if integration != "" {
+		if _, _, err := lookup(integration, ""); err != nil {
+			return err
+		}
+	}
+	filter := store.EventFilter{Profile: s.Profile, Integration: integration, Limit: limit}
+	return s.DB.Read(ctx, func(tx *store.Tx) error {
+		return tx.EachEvent(ctx, filter, func(e store.Event) error {
+			detail := e.Detail
+			if detail == nil {
+				detail = map[string]string{}
+			}
+			return fn(HistoryEntry{
+				ID: e.ID, At: e.At.UTC(), Integration: e.Integration, Step: e.Step,
+				Kind: e.Kind, Summary: e.Summary, Detail: detail,
+			})
+		})
+	})
 }

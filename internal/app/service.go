@@ -73,28 +73,40 @@ func (s *Service) Overview(ctx context.Context) (Overview, error) {
 }
 
 func (s *Service) overview(ctx context.Context, events int) (Overview, error) {
-	prof, err := s.DB.EnsureProfile(ctx, s.Profile)
-	if err != nil {
-		return Overview{}, err
-	}
-	all, err := s.DB.AllStepStates(ctx, s.Profile)
-	if err != nil {
-		return Overview{}, err
-	}
-	metas, err := s.DB.Secrets(ctx, s.Profile, "")
-	if err != nil {
-		return Overview{}, err
-	}
-	checks, err := s.DB.Checks(ctx, s.Profile, "")
-	if err != nil {
-		return Overview{}, err
-	}
-	var evs []store.Event
-	if events > 0 {
-		evs, err = s.DB.Events(ctx, store.EventFilter{Profile: s.Profile, Limit: events})
-		if err != nil {
-			return Overview{}, err
+	// One read transaction: a consistent snapshot that never waits for a writer.
+	var (
+		prof   store.Profile
+		all    map[string]map[string]store.StepState
+		metas  []store.SecretMeta
+		checks []store.CheckResult
+		evs    []store.Event
+	)
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		prof, err = tx.GetProfile(ctx, s.Profile)
+		if errors.Is(err, store.ErrNotFound) {
+			// Nothing recorded yet: an empty overview; reading creates nothing.
+			prof, err = store.Profile{Name: s.Profile}, nil
 		}
+		if err != nil {
+			return err
+		}
+		if all, err = tx.AllStepStates(ctx, s.Profile); err != nil {
+			return err
+		}
+		if metas, err = tx.Secrets(ctx, s.Profile, ""); err != nil {
+			return err
+		}
+		if checks, err = tx.Checks(ctx, s.Profile, ""); err != nil {
+			return err
+		}
+		if events > 0 {
+			evs, err = tx.Events(ctx, store.EventFilter{Profile: s.Profile, Limit: events})
+		}
+		return err
+	})
+	if err != nil {
+		return Overview{}, err
 	}
 	backend := prof.SecretsBackend
 	if backend == "" && s.Secrets != nil {

@@ -125,12 +125,23 @@ func (f EventFilter) countQuery() (string, []any) {
 
 // Events returns the matching audit events, newest first.
 func (o ops) Events(ctx context.Context, f EventFilter) ([]Event, error) {
+	var out []Event
+	err := o.EachEvent(ctx, f, func(e Event) error {
+		out = append(out, e)
+		return nil
+	})
+	return out, err
+}
+
+// EachEvent calls fn with each matching audit event, newest first, as it
+// reads them, so a caller can write out a log of any length in constant
+// memory. An error from fn stops the reading and is returned as is.
+func (o ops) EachEvent(ctx context.Context, f EventFilter, fn func(Event) error) error {
 	query, args := f.query()
 	rows, err := o.q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("read events: %w", err)
+		return fmt.Errorf("read events: %w", err)
 	}
-	var out []Event
 	for rows.Next() {
 		var e Event
 		var at sql.NullInt64
@@ -138,19 +149,22 @@ func (o ops) Events(ctx context.Context, f EventFilter) ([]Event, error) {
 		var detail string
 		if err := rows.Scan(&e.ID, &at, &e.Profile, &e.Integration, &step, &e.Kind, &e.Summary, &detail); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("read events: %w", err)
+			return fmt.Errorf("read events: %w", err)
 		}
 		e.At, e.Step = fromMillis(at), step.String
 		if e.Detail, err = decodeMap(detail); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("read event %d: %w", e.ID, err)
+			return fmt.Errorf("read event %d: %w", e.ID, err)
 		}
-		out = append(out, e)
+		if err := fn(e); err != nil {
+			rows.Close()
+			return err
+		}
 	}
 	if err := closeRows(rows); err != nil {
-		return nil, fmt.Errorf("read events: %w", err)
+		return fmt.Errorf("read events: %w", err)
 	}
-	return out, nil
+	return nil
 }
 
 // CountEvents counts the matching audit events; Limit is ignored.
