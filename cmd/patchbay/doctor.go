@@ -14,6 +14,7 @@ import (
 	"github.com/patchbay/patchbay/internal/clients/charthop"
 	"github.com/patchbay/patchbay/internal/clients/lever"
 	"github.com/patchbay/patchbay/internal/clients/vetty"
+	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/store/secrets"
 	"github.com/patchbay/patchbay/internal/termsafe"
 	"github.com/spf13/cobra"
@@ -105,6 +106,10 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 			return err
 		}
 		f.readOnly = false
+	}
+	// Another application's file is refused as by every command, untouched.
+	if _, err := f.DB(ctx); errors.Is(err, store.ErrForeignDatabase) {
+		return err
 	}
 	fmt.Fprintf(out, "patchbay doctor — profile %s\n\n", f.Globals.Profile)
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/termsafe"
 )
 
@@ -66,7 +67,7 @@ func exitCode(err error, errOut io.Writer) int {
 		return exitInterrupted
 	}
 	fmt.Fprintf(errOut, "patchbay: %s\n", termsafe.String(err.Error()))
-	if errors.Is(err, errUsage) || errors.Is(err, errNeedsTerminal) {
+	if errors.Is(err, errUsage) || errors.Is(err, errNeedsTerminal) || errors.Is(err, store.ErrForeignDatabase) {
 		return exitUsage
 	}
 	return exitError

@@ -365,3 +365,30 @@ func TestProfileTypoIsRefused(t *testing.T) {
 		t.Error("the typo left a trace")
 	}
 }
+
+// --db pointed at a file patchbay did not make exits 2 from every command
+// and leaves the file byte for byte as it was.
+func TestForeignDatabaseIsLeftAlone(t *testing.T) {
+	secretstest.PrivateKeyring(t)
+	c := newCLI(t)
+	c.withStandins()
+	if err := os.MkdirAll(filepath.Dir(c.db), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(c.db, []byte("id,name\n1,not a database\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(c.db)
+	for _, args := range [][]string{
+		{"run", "certn-lever/certn-packages", "--set", "packages=Standard:criminal", "--set", "default_package=Standard"},
+		{"status"}, {"doctor", "--offline"}, {"history"},
+	} {
+		r := c.run("", args...)
+		if r.code != exitUsage || !strings.Contains(r.err, "not a patchbay database") {
+			t.Errorf("%v: exit %d, %q", args, r.code, r.err)
+		}
+	}
+	if after, _ := os.ReadFile(c.db); !bytes.Equal(before, after) {
+		t.Error("the foreign file was changed")
+	}
+}

@@ -10,6 +10,11 @@
 // methods are available on *Tx, so a caller can combine several of them into
 // one atomic change with (*DB).Tx.
 //
+// Every patchbay database carries ApplicationID in its header; Open refuses
+// a non-empty file without it (another application's SQLite file, or not
+// SQLite at all) before writing anything, and marks a database made by an
+// earlier patchbay.
+//
 // Times are stored as UTC unix milliseconds and returned as UTC time.Time
 // values truncated to the millisecond. A zero time.Time means "none" (never
 // completed, never verified, no expiry) and is stored as NULL.
@@ -109,6 +114,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err := prepareFiles(abs); err != nil {
 		return nil, fmt.Errorf("open database %s: %w", abs, err)
 	}
+	adopt, err := identity(ctx, abs)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", abs, err)
+	}
 
 	sqlDB, err := sql.Open("sqlite", dsn(abs, false))
 	if err != nil {
@@ -136,6 +145,13 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		sqlDB.Close()
 		readDB.Close()
 		return nil, fmt.Errorf("open database %s: %w", abs, err)
+	}
+	if adopt {
+		if err := retryBusy(ctx, func() error { return markApplicationID(ctx, sqlDB) }); err != nil {
+			sqlDB.Close()
+			readDB.Close()
+			return nil, fmt.Errorf("open database %s: mark it as patchbay's: %w", abs, err)
+		}
 	}
 	// The connection now exists, so SQLite has created -wal and -shm; it
 	// copies the database file's mode, but a file created by an older
@@ -194,11 +210,7 @@ func isBusy(err error) bool {
 // IMMEDIATE; the read connection refuses writes and begins DEFERRED, so it
 // only ever takes a read snapshot.
 func dsn(abs string, readOnly bool) string {
-	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}
-	if runtime.GOOS == "windows" {
-		// file:///C:/x — SQLite wants the drive after a leading slash.
-		u.Path = "/" + u.Path
-	}
+	u := url.URL{Scheme: "file", Path: dsnPath(abs)}
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -211,6 +223,16 @@ func dsn(abs string, readOnly bool) string {
 		q.Set("_txlock", "immediate")
 	}
 	return u.String() + "?" + q.Encode()
+}
+
+// dsnPath is abs as the path of a file: URI.
+func dsnPath(abs string) string {
+	p := filepath.ToSlash(abs)
+	if runtime.GOOS == "windows" {
+		// file:///C:/x — SQLite wants the drive after a leading slash.
+		p = "/" + p
+	}
+	return p
 }
 
 // prepareFiles creates the parent directory (0700) and the database file
