@@ -70,7 +70,7 @@ func (c *cli) completeVettyChattr(key string) {
 	c.must(key, "--secrets", "vault", "run", "vetty-chattr/vetty-key", "--set", "user=ops@acme.test", "--set", "expiry_months=24", "--set", "api_key=@-")
 	c.must("", "run", "vetty-chattr/vetty-webhook", "--set", "confirmed=true")
 	c.must("", "run", "vetty-chattr/chattr-connect", "--set", "token_status=valid", "--set", "confirmed=true")
-	c.must("", "run", "vetty-chattr/chattr-packages", "--set", "packages=Driver=Criminal + MVR")
+	c.must("", "run", "vetty-chattr/chattr-packages", "--set", "packages=Driver=Driver (MVR)")
 }
 
 // statusJSON is the part of status --json these tests read.

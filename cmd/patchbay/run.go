@@ -121,8 +121,10 @@ func runRun(ctx context.Context, opts *RunOptions) error {
 	return runStepNonInteractive(ctx, f, svc, in, st, opts.Sets)
 }
 
-// runStepNonInteractive answers one step from --set flags, runs its live
-// check and records it.
+// runStepNonInteractive answers one step from --set flags through the
+// shared step run (app.StepRun): the answers not given keep what the form
+// would pre-fill, the run refuses what the form refuses, then the live check
+// and the one write.
 func runStepNonInteractive(ctx context.Context, f *Factory, svc *app.Service, in steps.Integration, st steps.Step, sets []string) error {
 	ref := in.ID + "/" + st.ID
 	if len(sets) == 0 && needsAnswers(st) {
@@ -130,82 +132,132 @@ func runStepNonInteractive(ctx context.Context, f *Factory, svc *app.Service, in
 			errNeedsTerminal, ref, fieldList(st))
 	}
 	reader := &secretReader{f: f}
-	values, given, warnings, err := steps.ParseSets(st, sets, reader.read)
+	values, given, _, err := steps.ParseSets(st, sets, reader.read)
 	if err != nil {
 		return setsError(ref, err)
 	}
-	input, err := svc.StepInput(ctx, in.ID, st.ID)
+	iv, err := integrationView(ctx, svc, in.ID)
 	if err != nil {
 		return err
 	}
-	// Answers not given keep their previous (or default) values.
-	for k, v := range input.Values {
-		if _, ok := values[k]; !ok {
-			values[k] = v
-		}
+	run, err := app.NewStepRun(iv, st.ID, false)
+	if err != nil {
+		return err
+	}
+	l, err := app.LoadStep(ctx, svc, in.ID, st)
+	run.Loaded(l, err)
+	if err != nil {
+		return err
 	}
 	out := termsafe.NewWriter(f.IO.Out)
 	fmt.Fprintf(out, "%s — %s\n", ref, st.Title)
-	for _, w := range warnings {
+	for _, n := range run.Notices {
+		fmt.Fprintf(out, "  warning: %s\n", n)
+	}
+	if p := run.Submit(values, given); p != nil {
+		return usageError("%s: %s", ref, scriptedProblem(st, p))
+	}
+	for _, w := range run.AnswerWarnings() {
 		fmt.Fprintf(out, "  warning: %s\n", w)
 	}
-	sub := app.Submission{Integration: in.ID, Step: st.ID, Values: values, Secrets: given}
-	outcome, err := svc.Check(ctx, sub)
-	if err != nil {
+	cctx, cancel := context.WithTimeout(ctx, app.StepCheckTimeout)
+	outcome, err := svc.Check(cctx, run.Submission())
+	cancel()
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
 		if isAnswerError(err) {
 			return usageError("%s: %v", ref, err)
 		}
 		return err
 	}
-	for _, w := range outcome.Warnings {
+	run.Checked(outcome, err, app.StepCheckTimeout)
+	for _, w := range run.Warnings()[len(run.AnswerWarnings()):] {
 		fmt.Fprintf(out, "  warning: %s\n", w)
 	}
-	if !outcome.OK && !outcome.Unreachable {
-		fmt.Fprintf(out, "  check failed: %s\n", outcome.Detail)
-		if outcome.Fix != "" {
-			fmt.Fprintf(out, "  what to do: %s\n", outcome.Fix)
+	// An unreachable vendor never blocks: the step completes unverified.
+	if !run.CompleteUnverified() && run.Phase == app.PhaseFailed {
+		fl := run.Failure()
+		fmt.Fprintf(out, "  check failed: %s\n", fl.Detail)
+		if fl.Fix != "" {
+			fmt.Fprintf(out, "  what to do: %s\n", fl.Fix)
 		}
 		return fmt.Errorf("%s was not recorded: %w", ref, app.ErrCheckFailed)
 	}
-	if err := svc.Complete(ctx, sub, outcome); err != nil {
-		return err
-	}
-	switch {
-	case outcome.Unreachable:
-		fmt.Fprintf(out, "  done, unverified: %s\n  verify it later with patchbay status --live, or re-run it: patchbay run %s\n", outcome.Detail, ref)
-	default:
-		fmt.Fprintf(out, "  done — %s", outcome.Proof)
-		if outcome.Detail != "" {
-			fmt.Fprintf(out, ": %s", outcome.Detail)
-		}
-		fmt.Fprintln(out)
-	}
-	msg, err := svc.Handoff(ctx, in.ID, st.ID, values)
+	err = svc.Complete(ctx, run.Submission(), run.Outcome())
+	run.Completed(err)
 	if err != nil {
 		return err
 	}
-	if msg != "" {
+	switch done := run.Outcome(); done.Proof {
+	case steps.ProofUnverified:
+		fmt.Fprintf(out, "  done, unverified: %s\n  verify it later with patchbay status --live, or re-run it: patchbay run %s\n", done.Detail, ref)
+	default:
+		fmt.Fprintf(out, "  done — %s", done.Proof)
+		if done.Detail != "" {
+			fmt.Fprintf(out, ": %s", done.Detail)
+		}
+		fmt.Fprintln(out)
+	}
+	if msg := run.Handoff(); msg != "" {
 		fmt.Fprintf(out, "\nTo send:\n%s\n", indent(msg, "  "))
 	}
 	return printNext(ctx, out, svc, in)
 }
 
-func printNext(ctx context.Context, out io.Writer, svc *app.Service, in steps.Integration) error {
+// scriptedProblem words a refused answer with the --set key it came from.
+func scriptedProblem(st steps.Step, p *app.Problem) string {
+	fl, ok := st.Field(p.Field)
+	switch {
+	case !ok:
+		return p.Message
+	case fl.IsSecret():
+		return fmt.Sprintf("%s (give it with --set %s=@- or --set %s=@PATH)", p.Message, fl.Key, fl.Key)
+	}
+	return fmt.Sprintf("%s (--set %s=…)", p.Message, fl.Key)
+}
+
+func integrationView(ctx context.Context, svc *app.Service, id string) (app.IntegrationView, error) {
 	ov, err := svc.Overview(ctx)
+	if err != nil {
+		return app.IntegrationView{}, err
+	}
+	for _, iv := range ov.Integrations {
+		if iv.Integration.ID == id {
+			return iv, nil
+		}
+	}
+	return app.IntegrationView{}, fmt.Errorf("%w %q", steps.ErrUnknownIntegration, id)
+}
+
+// printNext says how far the integration is and, scripted, the command
+// that runs its next step.
+func printNext(ctx context.Context, out io.Writer, svc *app.Service, in steps.Integration) error {
+	iv, err := integrationView(ctx, svc, in.ID)
 	if err != nil {
 		return err
 	}
-	for _, iv := range ov.Integrations {
-		if iv.Integration.ID != in.ID {
-			continue
-		}
-		if iv.NextStep == "" {
-			fmt.Fprintf(out, "%s: all %d steps done.\n", in.Name, iv.Total)
-		} else {
-			fmt.Fprintf(out, "%s: %d of %d steps done; next: patchbay setup %s (step %s)\n", in.Name, iv.Done, iv.Total, in.ID, iv.NextStep)
+	if iv.NextStep == "" {
+		fmt.Fprintf(out, "%s: all %d steps done.\n", in.Name, iv.Total)
+		return nil
+	}
+	next, _ := in.Step(iv.NextStep)
+	fmt.Fprintf(out, "%s: %d of %d steps done; next: patchbay run %s/%s%s\n", in.Name, iv.Done, iv.Total, in.ID, next.ID, setFlags(next))
+	return nil
+}
+
+// setFlags lists the --set flags a step's scripted run takes.
+func setFlags(st steps.Step) string {
+	var b strings.Builder
+	for _, fl := range st.Fields {
+		switch {
+		case fl.IsSecret():
+			fmt.Fprintf(&b, " --set %s=@-", fl.Key)
+		case fl.Kind == steps.KindConfirm:
+			fmt.Fprintf(&b, " --set %s=true", fl.Key)
+		default:
+			fmt.Fprintf(&b, " --set %s=…", fl.Key)
 		}
 	}
-	return nil
+	return b.String()
 }
 
 // needsAnswers reports whether a step cannot complete without any --set.

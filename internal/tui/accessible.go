@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -293,85 +292,72 @@ func cmpOr(a, b string) string {
 }
 
 // runStep runs one step to its end: it reports whether the step was
-// completed (false when the admin stopped without saving).
+// completed (false when the admin stopped without saving). The run decides;
+// this only prints it and reads the answers.
 func (a *accessible) runStep(iv app.IntegrationView, stepID string, setup bool) (bool, error) {
-	idx := iv.Integration.StepIndex(stepID)
-	if idx < 0 {
-		return false, fmt.Errorf("%w: %s has no step %q", steps.ErrUnknownStep, iv.Integration.ID, stepID)
-	}
-	st := iv.Integration.Steps[idx]
-	a.printStep(iv.Integration, idx, setup)
-
-	ctx, cancel := a.ctxLoad()
-	input, err := a.c.backend.StepInput(ctx, iv.Integration.ID, st.ID)
-	prior := steps.Answers{}
-	for _, dep := range dependencySteps(st) {
-		if err != nil {
-			break
-		}
-		var din app.StepInput
-		din, err = a.c.backend.StepInput(ctx, iv.Integration.ID, dep)
-		if len(din.Values) > 0 {
-			prior[dep] = din.Values
-		}
-	}
-	options := map[string][]steps.Option{}
-	optErr := map[string]error{}
-	for _, f := range st.Fields {
-		if err == nil && f.Source != steps.SourceNone {
-			if opts, oerr := a.c.backend.Options(ctx, iv.Integration.ID, f.Source); oerr != nil || len(opts) == 0 {
-				optErr[f.Key] = cmpErr(oerr, errNoOptions)
-			} else {
-				options[f.Key] = opts
-			}
-		}
-	}
-	cancel()
+	run, err := app.NewStepRun(iv, stepID, setup)
 	if err != nil {
-		return false, fmt.Errorf("loading %s: %w", st.ID, err)
-	}
-
-	if err := a.offerCopies(iv.Integration.ID, st); err != nil {
 		return false, err
 	}
-
-	fresh := true
-	for _, sv := range iv.Steps {
-		if sv.Step.ID == st.ID && (sv.Status == steps.StatusDone || !sv.CompletedAt.IsZero()) {
-			fresh = false
-		}
-	}
-	sp := formSpec{step: st, answers: input.Values, stored: input.StoredSecrets, typed: map[string]bool{},
-		options: options, optErr: optErr, rules: rulesFor(st, prior), fresh: fresh}
-	vals := newFormValues(sp)
-	typed := map[string]string{}
-	for {
-		sub, warnings, err := a.askFields(iv.Integration.ID, st, vals, typed, prior)
-		if err != nil {
-			return false, err
-		}
-		done, again, err := a.checkAndComplete(st, sub, warnings, prior)
-		if err != nil || !again {
-			return done, err
-		}
-	}
-}
-
-func cmpErr(err, fallback error) error {
+	a.printStep(run)
+	ctx, cancel := a.ctxLoad()
+	l, err := app.LoadStep(ctx, a.c.backend, iv.Integration.ID, run.Step)
+	cancel()
+	run.Loaded(l, err)
 	if err != nil {
-		return err
+		return false, fmt.Errorf("loading %s: %w", stepID, err)
 	}
-	return fallback
+	if err := a.offerCopies(iv.Integration.ID, run.Step); err != nil {
+		return false, err
+	}
+	for {
+		switch run.Phase {
+		case app.PhaseAnswering:
+			if err := a.askFields(run); err != nil {
+				return false, err
+			}
+		case app.PhaseChecking:
+			for _, w := range run.AnswerWarnings() {
+				a.println("Warning: " + w)
+			}
+			a.println("checking…")
+			ctx, cancel := context.WithTimeout(a.c.ctx, a.c.checkTimeout)
+			out, cerr := a.c.backend.Check(ctx, run.Submission())
+			cancel()
+			if cerr != nil && a.c.ctx.Err() != nil {
+				return false, a.c.ctx.Err()
+			}
+			run.Checked(out, cerr, a.c.checkTimeout)
+		case app.PhaseFailed:
+			stop, err := a.failed(run)
+			if err != nil || stop {
+				return false, err
+			}
+		case app.PhaseCompleting:
+			a.println("saving…")
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(a.c.ctx), a.c.completeTimeout)
+			err := a.c.backend.Complete(ctx, run.Submission(), run.Outcome())
+			cancel()
+			run.Completed(err)
+			if err != nil {
+				return false, fmt.Errorf("saving %s (nothing was stored): %w", stepID, err)
+			}
+		case app.PhaseDone:
+			return true, a.done(run)
+		default:
+			return false, fmt.Errorf("step run of %s stopped in phase %d", stepID, run.Phase)
+		}
+	}
 }
 
-func (a *accessible) printStep(in steps.Integration, idx int, setup bool) {
-	st := in.Steps[idx]
+func (a *accessible) printStep(run *app.StepRun) {
+	in, st := run.Integration, run.Step
 	a.println("")
 	mode := ""
-	if setup {
+	if run.Setup {
 		mode = " (guided setup)"
 	}
-	a.printf("%s, step %d of %d%s: %s\n", in.Name, idx+1, len(in.Steps), mode, st.Title)
+	a.printf("%s, step %d of %d%s: %s\n", in.Name, run.Index+1, len(in.Steps), mode, st.Title)
 	a.println("Where: " + st.Where)
 	if st.Link != "" {
 		a.println("Link: " + st.Link)
@@ -397,6 +383,9 @@ func (a *accessible) printStep(in steps.Integration, idx int, setup bool) {
 		for _, c := range st.Caveats {
 			a.println("  - " + c)
 		}
+	}
+	for _, n := range run.Notices {
+		a.println("Warning: " + n)
 	}
 	a.println("")
 }
@@ -447,99 +436,84 @@ func (a *accessible) copy(label, value string) string {
 	return "Copied " + label + " to the clipboard (value hidden)."
 }
 
-// askFields asks every field, each until its answer is valid, then checks
-// the answers as a whole (asking again from the top when they do not fit).
-func (a *accessible) askFields(integration string, st steps.Step, vals []*formValue, typed map[string]string, prior steps.Answers) (app.Submission, []string, error) {
+// askFields asks every field, each until the run accepts it, then submits
+// the answers; when they do not fit together, the field at fault is asked
+// again (every field when the run names none).
+func (a *accessible) askFields(run *app.StepRun) error {
+	vals := newFormValues(run.Fields())
+	values, secrets := map[string]string{}, map[string]string{}
+	ask := vals
 	for {
-		var warnings []string
-		values := map[string]string{}
-		secrets := map[string]string{}
-		rules := rulesFor(st, prior)
-		for _, v := range vals {
-			if err := a.askField(v, rules, vals); err != nil {
-				return app.Submission{}, nil, err
+		for _, v := range ask {
+			if err := a.askField(run, v, vals); err != nil {
+				return err
 			}
-			k := v.field.Key
-			if !v.field.IsSecret() {
-				values[k] = v.encode()
-				continue
-			}
-			raw := v.str
-			v.str = ""
-			switch {
-			case strings.TrimSpace(raw) != "":
-				n, w, _ := v.field.Check(raw) // askField validated it
-				warnings = append(warnings, w...)
-				secrets[k], typed[k] = n, n
-				v.keep = keepTyped
-			case v.keep == keepTyped:
-				secrets[k] = typed[k]
+			if v.field.IsSecret() {
+				secrets[v.field.Key] = v.str
+				v.str = ""
+			} else {
+				values[v.field.Key] = v.encode()
 			}
 		}
-		norm, w, err := st.ValidateAnswers(values, prior)
-		warnings = append(warnings, w...)
-		if err == nil {
-			if rules != nil {
-				_, line := rules.summary(vals)
+		p := run.Submit(values, secrets)
+		if p == nil {
+			if rules := run.Rules(); rules != nil {
+				_, line := rulesSummary(rules, vals)
 				a.println(line)
 			}
-			return app.Submission{Integration: integration, Step: st.ID, Values: norm, Secrets: secrets}, warnings, nil
+			return nil
 		}
-		a.println("These answers do not fit together: " + err.Error())
+		a.println("These answers do not fit together: " + p.Message)
 		a.println("Please answer again (Enter keeps an answer).")
 		a.println("")
+		plans := run.Fields()
+		ask = nil
+		for i, v := range vals {
+			if p.Field == "" || v.field.Key == p.Field {
+				v.replan(plans[i])
+				ask = append(ask, v)
+			}
+		}
 	}
 }
 
-// askField asks one field until its answer passes the field's validator.
-func (a *accessible) askField(v *formValue, rules *optionRules, all []*formValue) error {
-	f := v.field
+// askField asks one field until the run accepts its answer. A refused
+// answer is never offered back as the default.
+func (a *accessible) askField(run *app.StepRun, v *formValue, all []*formValue) error {
+	f, p := v.field, v.plan
+	rules := run.Rules()
 	for {
-		if f.Help != "" {
-			a.println(f.Label + ": " + f.Help)
-		}
-		if v.manual && v.loadErr != nil {
-			a.println("Couldn't load the list from the vendor (" + plainErr(v.loadErr) + "): type it by hand.")
+		if p.Description != "" && (rules == nil || f.Kind != steps.KindToggle) {
+			a.println(f.Label + ": " + p.Description)
 		}
 		if rules != nil && f.Kind == steps.KindToggle {
-			a.println(rules.describe(f, all))
+			a.println(f.Label + ": " + rules.Describe(f, togglesOn(all)))
 		}
 		var field huh.Field
 		var read func() string
-		title := f.Label
+		title := p.Title
 		switch {
 		case f.Kind == steps.KindToggle || f.Kind == steps.KindConfirm:
-			field = huh.NewConfirm().Title(title).Accessor(boolAccessor{v})
+			field = huh.NewConfirm().Title(title).Accessor(boolAccessor{v: v, all: all, rules: rules})
 			read = func() string { return strconv.FormatBool(v.on.Load()) }
-		case v.isChoice() && f.Kind == steps.KindSelect:
-			opts := make([]huh.Option[string], 0, len(v.options))
-			for _, o := range v.options {
-				opts = append(opts, huh.NewOption(optionLabel(o), o.Value))
-			}
-			if v.str != "" && !slices.ContainsFunc(v.options, func(o steps.Option) bool { return o.Value == v.str }) {
-				opts = append(opts, huh.NewOption(v.str+" (recorded; not in the current list)", v.str))
-			}
-			sel := huh.NewSelect[string]().Title(title).Options(opts...)
+		case p.Choice && f.Kind == steps.KindSelect:
+			sel := huh.NewSelect[string]().Title(title).Options(choiceOptions(p, v.str)...)
 			if v.str != "" {
 				// Enter keeps the recorded answer; with none, a number is required.
 				sel.Value(&v.str)
 			}
 			field = sel
 			read = func() string { return fmt.Sprint(sel.GetValue()) }
-		case v.isChoice() && f.Kind == steps.KindMultiSelect:
-			opts := make([]huh.Option[string], 0, len(v.options))
-			for _, o := range v.options {
-				opts = append(opts, huh.NewOption(optionLabel(o), o.Value))
-			}
+		case p.Choice && f.Kind == steps.KindMultiSelect:
 			field = huh.NewMultiSelect[string]().Title(title + " (enter a number to tick or untick it, 0 when done)").
-				Options(opts...).Value(&v.multi)
+				Options(choiceOptions(p, "")...).Value(&v.multi)
 			read = func() string { return strings.Join(v.multi, ",") }
 		default:
 			hint := ""
 			switch {
-			case f.IsSecret() && v.keep == keepStored:
+			case f.IsSecret() && p.Keep == app.KeepStored:
 				hint = " (Enter keeps the current one)"
-			case f.IsSecret() && v.keep == keepTyped:
+			case f.IsSecret() && p.Keep == app.KeepTyped:
 				hint = " (Enter keeps the one you typed)"
 			case !f.IsSecret() && v.str != "":
 				hint = " (Enter keeps: " + v.str + ")"
@@ -556,16 +530,17 @@ func (a *accessible) askField(v *formValue, rules *optionRules, all []*formValue
 			return err
 		}
 		raw := read()
-		if f.Kind == steps.KindSelect && v.isChoice() {
+		if f.Kind == steps.KindSelect && p.Choice {
 			v.str = raw
 		}
-		err := v.checkValue(raw)
+		if v.refused {
+			a.println(f.Label + " stays off: " + rules.Describe(f, togglesOn(all)))
+		}
+		err := run.CheckField(f.Key, raw)
 		if err == nil {
 			return nil
 		}
-		if f.IsSecret() {
-			v.str = ""
-		}
+		v.fill() // the refused answer is not the next default
 		a.println("That answer does not work: " + err.Error())
 	}
 }
@@ -630,98 +605,75 @@ func (a *accessible) inIsTerminal() bool {
 // through the field's accessor.
 func (a *accessible) selectValue(field huh.Field) string { return fmt.Sprint(field.GetValue()) }
 
-// checkAndComplete runs the live check and, when it passes (or the admin
-// accepts an unverified completion), the write. again is true when the admin
-// wants to edit the answers.
-func (a *accessible) checkAndComplete(st steps.Step, sub app.Submission, warnings []string, prior steps.Answers) (done, again bool, err error) {
-	for _, w := range warnings {
-		a.println("Warning: " + w)
+// failed prints why the check did not pass and asks what now; stop is
+// true when the admin stops without saving.
+func (a *accessible) failed(run *app.StepRun) (stop bool, err error) {
+	f := run.Failure()
+	switch {
+	case f.CheckErr != nil:
+		a.println("The check could not run: " + plainErr(f.CheckErr) + ". Nothing was saved.")
+	case f.Unreachable:
+		a.println("Couldn't reach the vendor to check this step.")
+	default:
+		a.println("The check failed. Nothing was saved.")
 	}
-	for {
-		a.println("checking…")
-		ctx, cancel := context.WithTimeout(a.c.ctx, a.c.checkTimeout)
-		out, cerr := a.c.backend.Check(ctx, sub)
-		cancel()
-		switch {
-		case errors.Is(cerr, context.DeadlineExceeded):
-			out = app.Outcome{Proof: steps.ProofUnverified, Unreachable: true,
-				Detail: fmt.Sprintf("The vendor did not answer within %s.", a.c.checkTimeout)}
-		case cerr != nil:
-			if a.c.ctx.Err() != nil {
-				return false, false, a.c.ctx.Err()
-			}
-			a.println("The check could not run: " + plainErr(cerr) + ". Nothing was saved.")
+	if f.CheckErr == nil {
+		if f.Detail != "" {
+			a.println("Found: " + f.Detail)
 		}
-		if cerr == nil && out.OK {
-			return a.complete(st, sub, out, prior, warnings)
+		if f.Fix != "" {
+			a.println("Fix: " + f.Fix)
 		}
-		if cerr == nil || errors.Is(cerr, context.DeadlineExceeded) {
-			if out.Unreachable {
-				a.println("Couldn't reach the vendor to check this step.")
-			} else {
-				a.println("The check failed. Nothing was saved.")
-			}
-			if out.Detail != "" {
-				a.println("Found: " + out.Detail)
-			}
-			if out.Fix != "" {
-				a.println("Fix: " + out.Fix)
-			}
-			for _, w := range mergeWarnings(warnings, out.Warnings)[len(mergeWarnings(warnings)):] {
-				a.println("Warning: " + w)
-			}
-		}
-		opts := []huh.Option[string]{huh.NewOption("Retry the check", "retry"), huh.NewOption("Edit the answers", "edit")}
-		if cerr == nil && out.Unreachable || errors.Is(cerr, context.DeadlineExceeded) {
-			opts = append(opts, huh.NewOption("Complete as unverified (verify later from the dashboard)", "unverified"))
-		}
-		opts = append(opts, huh.NewOption("Stop here (nothing is saved)", "stop"))
-		sel := huh.NewSelect[string]().Title("What now?").Options(opts...)
-		if err := a.ask(sel, false); err != nil {
-			return false, false, err
-		}
-		switch a.selectValue(sel) {
-		case "edit":
-			return false, true, nil
-		case "unverified":
-			out.Proof = steps.ProofUnverified
-			return a.complete(st, sub, out, prior, warnings)
-		case "stop":
-			return false, false, nil
+		for _, w := range run.Warnings()[len(run.AnswerWarnings()):] {
+			a.println("Warning: " + w)
 		}
 	}
+	opts := []huh.Option[string]{huh.NewOption("Retry the check", "retry"), huh.NewOption("Edit the answers", "edit")}
+	if run.CanCompleteUnverified() {
+		opts = append(opts, huh.NewOption("Complete as unverified (verify later from the dashboard)", "unverified"))
+	}
+	opts = append(opts, huh.NewOption("Stop here (nothing is saved)", "stop"))
+	sel := huh.NewSelect[string]().Title("What now?").Options(opts...)
+	if err := a.ask(sel, false); err != nil {
+		return false, err
+	}
+	switch a.selectValue(sel) {
+	case "retry":
+		run.Retry()
+	case "edit":
+		run.Edit()
+	case "unverified":
+		run.CompleteUnverified()
+	case "stop":
+		return true, nil
+	}
+	return false, nil
 }
 
-// complete makes the step's one write. shown are the warnings already
-// printed, which the outcome repeats.
-func (a *accessible) complete(st steps.Step, sub app.Submission, out app.Outcome, prior steps.Answers, shown []string) (bool, bool, error) {
-	a.println("saving…")
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(a.c.ctx), a.c.completeTimeout)
-	err := a.c.backend.Complete(ctx, sub, out)
-	cancel()
-	if err != nil {
-		return false, false, fmt.Errorf("saving %s (nothing was stored): %w", st.ID, err)
-	}
+// done prints the completed step: its proof, the warnings not yet printed
+// and the hand-off message.
+func (a *accessible) done(run *app.StepRun) error {
+	out := run.Outcome()
 	a.println("done ✓ proof: " + string(out.Proof))
 	if out.Detail != "" {
 		a.println(out.Detail)
 	}
-	for _, w := range mergeWarnings(shown, out.Warnings)[len(mergeWarnings(shown)):] {
+	for _, w := range run.Warnings()[len(run.AnswerWarnings()):] {
 		a.println("Warning: " + w)
 	}
-	if st.Handoff != nil {
-		if h := st.Handoff(sub.Values, prior); h != "" {
-			a.println("")
-			a.println("Hand-off message:")
-			a.println(strings.TrimRight(h, "\n"))
-			copyIt := false
-			if err := a.ask(huh.NewConfirm().Title("Copy the hand-off message to the clipboard?").Value(&copyIt), false); err != nil {
-				return true, false, err
-			}
-			if copyIt {
-				a.println(a.copy("the hand-off message", h))
-			}
-		}
+	h := run.Handoff()
+	if h == "" {
+		return nil
 	}
-	return true, false, nil
+	a.println("")
+	a.println("Hand-off message:")
+	a.println(strings.TrimRight(h, "\n"))
+	copyIt := false
+	if err := a.ask(huh.NewConfirm().Title("Copy the hand-off message to the clipboard?").Value(&copyIt), false); err != nil {
+		return err
+	}
+	if copyIt {
+		a.println(a.copy("the hand-off message", h))
+	}
+	return nil
 }

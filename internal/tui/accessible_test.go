@@ -148,18 +148,17 @@ func TestAccessibleFailedCheckThenUnverified(t *testing.T) {
 func TestAccessibleOptionRules(t *testing.T) {
 	fb := newFakeBackend(fixture(0))
 	fb.inputs["charthop-lever/charthop-source"] = appStepInput(map[string]string{"source": steps.TruthLever}, nil)
-	// Inbound: Sync On Change is unavailable. Turning it on is refused as a
-	// whole, and the second round keeps the recommended answers.
+	// Inbound: Sync On Change is unavailable. Turning it on is refused at
+	// once (it stays off, with its reason), so one round completes.
 	out, err := runAccessible(t, fb, ModeRunStep, "charthop-lever", "charthop-options",
-		"", "y", "", "", "", // run daily, sync on change ON, the rest kept
-		"", "n", "", "", "", // again, with sync on change off
+		"", "y", "", "", "", // run daily, sync on change ON (refused), the rest kept
 	)
 	if err != nil {
 		t.Fatalf("RunAccessible: %v\n%s", err, out)
 	}
 	for _, want := range []string{
 		"Unavailable: off because the source of truth is Lever (inbound)",
-		"These answers do not fit together:",
+		"Sync On Change stays off: Unavailable",
 		"done ✓ proof: verified",
 	} {
 		if !strings.Contains(out, want) {

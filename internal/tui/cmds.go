@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -22,20 +21,11 @@ type overviewMsg struct {
 	err error
 }
 
-type stepInputMsg struct {
-	seq   int
-	run   int // which load of this screen; a retry drops the earlier one's answers
-	input app.StepInput
-	prior steps.Answers // answers of the steps this one depends on
-	err   error
-}
-
-type optionsMsg struct {
-	seq   int
-	run   int
-	field string
-	opts  []steps.Option
-	err   error
+type stepLoadedMsg struct {
+	seq  int
+	run  int // which load of this screen; a retry drops the earlier one's answers
+	load app.StepLoad
+	err  error
 }
 
 type checkMsg struct {
@@ -97,58 +87,16 @@ func loadOverview(c *common, gen int) tea.Cmd {
 	}
 }
 
-// loadStepInput reads the step's prior answers, and those of the earlier
-// steps it depends on (the options step reads the source of truth there).
-func loadStepInput(c *common, seq, run int, integration string, st steps.Step) tea.Cmd {
-	ctx, b, d := c.ctx, c.backend, c.loadTimeout
-	deps := dependencySteps(st)
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(ctx, d)
-		defer cancel()
-		in, err := b.StepInput(ctx, integration, st.ID)
-		if err != nil {
-			return stepInputMsg{seq: seq, run: run, err: err}
-		}
-		prior := steps.Answers{}
-		for _, dep := range deps {
-			din, err := b.StepInput(ctx, integration, dep)
-			if err != nil {
-				return stepInputMsg{seq: seq, run: run, err: fmt.Errorf("reading the answers of %s: %w", dep, err)}
-			}
-			if len(din.Values) > 0 {
-				prior[dep] = din.Values
-			}
-		}
-		return stepInputMsg{seq: seq, run: run, input: in, prior: prior}
-	}
-}
-
-func dependencySteps(st steps.Step) []string {
-	var ids []string
-	seen := map[string]bool{}
-	for _, d := range st.DependsOn {
-		if !seen[d.Step] {
-			seen[d.Step] = true
-			ids = append(ids, d.Step)
-		}
-	}
-	return ids
-}
-
-func loadOptions(c *common, seq, run int, integration, field string, src steps.OptionSource) tea.Cmd {
+// loadStep reads what a run of the step starts from (app.LoadStep).
+func loadStep(c *common, seq, run int, integration string, st steps.Step) tea.Cmd {
 	ctx, b, d := c.ctx, c.backend, c.loadTimeout
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, d)
 		defer cancel()
-		opts, err := b.Options(ctx, integration, src)
-		if err == nil && len(opts) == 0 {
-			err = errNoOptions
-		}
-		return optionsMsg{seq: seq, run: run, field: field, opts: opts, err: err}
+		l, err := app.LoadStep(ctx, b, integration, st)
+		return stepLoadedMsg{seq: seq, run: run, load: l, err: err}
 	}
 }
-
-var errNoOptions = errors.New("the vendor returned an empty list")
 
 // runCheck runs the live check under ctx, which the step screen cancels when
 // the admin presses esc.

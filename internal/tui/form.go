@@ -9,12 +9,15 @@ import (
 
 	"charm.land/huh/v2"
 
+	"github.com/patchbay/patchbay/internal/app"
 	"github.com/patchbay/patchbay/internal/steps"
 )
 
-// formValue is one field's answer while a form is open. Huh fields write into
-// it through pointers; encode turns it into the `--set` string encoding.
+// formValue is one field's answer while a form is open: what app.StepRun
+// planned for it, and the places Huh writes into. encode turns it into the
+// `--set` encoding the run takes back.
 type formValue struct {
+	plan  app.FieldPlan
 	field steps.Field
 	str   string
 	multi []string
@@ -26,126 +29,66 @@ type formValue struct {
 	// atomic), so it knows when to recompute a description. Only the UI
 	// goroutine touches it.
 	state *toggleState
-
-	// options is what a select offers (static, or loaded from the vendor).
-	options []steps.Option
-	// manual is set when a dynamic list could not be loaded: the field is a
-	// text input and loadErr says why.
-	manual  bool
-	loadErr error
-	// keep says what an empty secret input means: keepStored (the secret in
-	// the store stays), keepTyped (the one typed earlier in this run stays),
-	// or keepNone (an answer is required).
-	keep keepKind
+	// typed mirrors str for suggestion functions, which Huh runs off the UI
+	// goroutine.
+	typed atomic.Pointer[string]
+	// touched is set once the admin changed the answer: no error is shown
+	// on a field before that (Huh validates a checklist as soon as it is
+	// focused).
+	touched bool
+	// refused is set when the admin tried to switch on a toggle the option
+	// rules make unavailable.
+	refused bool
 }
-
-type keepKind int
-
-const (
-	keepNone keepKind = iota
-	keepStored
-	keepTyped
-)
 
 func (v *formValue) encode() string {
 	switch v.field.Kind {
 	case steps.KindToggle, steps.KindConfirm:
 		return strconv.FormatBool(v.on.Load())
 	case steps.KindMultiSelect:
-		if v.manual {
-			return v.str
+		if v.plan.Choice {
+			return strings.Join(v.multi, ",")
 		}
-		return strings.Join(v.multi, ",")
 	}
 	return v.str
 }
 
-// isChoice reports whether the field is drawn as a list to pick from.
-func (v *formValue) isChoice() bool {
-	return !v.manual && len(v.options) > 0 &&
-		(v.field.Kind == steps.KindSelect || v.field.Kind == steps.KindMultiSelect)
-}
-
-// formSpec is everything a step form is built from. A new form is built for
-// every run of the form; answers survive in values.
-type formSpec struct {
-	step    steps.Step
-	answers map[string]string // non-secret answers to pre-fill
-	stored  map[string]bool   // secrets already in the store
-	typed   map[string]bool   // secrets typed earlier in this run
-	options map[string][]steps.Option
-	optErr  map[string]error
-	rules   *optionRules // non-nil on the ChartHop options step
-	// fresh is true when the step was never completed: the options step then
-	// starts from what the chosen flow asks for, not from the defaults the
-	// backend fills in.
-	fresh  bool
-	theme  huh.Theme
-	keys   *KeyMap
-	width  int
-	height int
-}
-
-// newFormValues prepares one formValue per field, pre-filled.
-func newFormValues(sp formSpec) []*formValue {
-	vals := make([]*formValue, 0, len(sp.step.Fields))
-	for _, f := range sp.step.Fields {
-		v := &formValue{field: f}
-		prior, hasPrior := sp.answers[f.Key]
-		if !hasPrior {
-			prior = f.Default
-		}
-		switch f.Kind {
-		case steps.KindSecret:
-			switch {
-			case sp.typed[f.Key]:
-				v.keep = keepTyped
-			case sp.stored[f.Key]:
-				v.keep = keepStored
-			}
-		case steps.KindSelect, steps.KindMultiSelect:
-			v.options = f.Options
-			if f.Source != steps.SourceNone {
-				if opts, ok := sp.options[f.Key]; ok {
-					v.options = opts
-				} else {
-					v.manual = true
-					v.loadErr = sp.optErr[f.Key]
-				}
-			}
-			if len(v.options) == 0 {
-				v.manual = true
-			}
-			if f.Kind == steps.KindMultiSelect && !v.manual {
-				v.multi = splitList(prior)
-			} else {
-				v.str = prior
-			}
-		case steps.KindToggle:
-			switch {
-			case (sp.fresh || !hasPrior) && sp.rules != nil && sp.rules.source != "":
-				// First run of the options step: start from what the table
-				// asks for with the chosen flow.
-				v.on.Store(steps.RecommendedOptions(sp.rules.source)[f.Key])
-			default:
-				on, _ := parseBool(prior)
-				v.on.Store(on)
-			}
-		case steps.KindConfirm:
-			// An attestation is given afresh each run, never pre-filled.
-			v.on.Store(false)
-		default:
-			if f.Source != steps.SourceNone {
-				// A free-form field (the Chattr mapping) may still be helped by a
-				// vendor list: shown as a hint and offered as suggestions.
-				v.options = sp.options[f.Key]
-				v.loadErr = sp.optErr[f.Key]
-			}
-			v.str = prior
-		}
+// newFormValues prepares one formValue per planned field, pre-filled.
+func newFormValues(plans []app.FieldPlan) []*formValue {
+	vals := make([]*formValue, 0, len(plans))
+	for _, p := range plans {
+		v := &formValue{plan: p, field: p.Field}
+		v.fill()
 		vals = append(vals, v)
 	}
 	return vals
+}
+
+// fill puts the planned answer in the places Huh reads.
+func (v *formValue) fill() {
+	switch v.field.Kind {
+	case steps.KindSecret:
+		v.str = ""
+	case steps.KindToggle, steps.KindConfirm:
+		v.on.Store(v.plan.Value == "true")
+	case steps.KindMultiSelect:
+		if v.plan.Choice {
+			v.multi = splitList(v.plan.Value)
+		} else {
+			v.str = v.plan.Value
+		}
+	default:
+		v.str = v.plan.Value
+	}
+	s := v.str
+	v.typed.Store(&s)
+	v.touched = false
+}
+
+// replan takes a fresh plan (the run remembered the accepted answers).
+func (v *formValue) replan(p app.FieldPlan) {
+	v.plan = p
+	v.fill()
 }
 
 func splitList(s string) []string {
@@ -158,37 +101,24 @@ func splitList(s string) []string {
 	return out
 }
 
-func parseBool(s string) (bool, bool) {
-	n, _, err := steps.ValidateToggle(s)
-	if err != nil {
-		return false, false
-	}
-	return n == "true", true
+// formSpec is everything a step form is built from.
+type formSpec struct {
+	run    *app.StepRun
+	theme  huh.Theme
+	keys   *KeyMap
+	width  int
+	height int
 }
 
-// fieldErr unwraps a steps.FieldError: the form shows the message under the
-// field, where the key prefix would only repeat its title.
-func fieldErr(err error) error {
-	var fe *steps.FieldError
-	if errors.As(err, &fe) {
-		return fe.Err
-	}
-	return err
+// checkValue validates one answer as the form sees it, through the run.
+func (sp formSpec) checkValue(v *formValue, raw string) error {
+	return sp.run.CheckField(v.field.Key, raw)
 }
 
-// checkValue validates one answer as the form sees it.
-func (v *formValue) checkValue(raw string) error {
-	if v.field.Kind == steps.KindSecret && strings.TrimSpace(raw) == "" && v.keep != keepNone {
-		return nil
-	}
-	_, _, err := v.field.Check(raw)
-	return fieldErr(err)
-}
-
-// buildForm turns a step's fields into one Huh group. Secrets are password
-// inputs; selects and checklists offer their options; toggles and
+// buildForm turns a step's planned fields into one Huh group. Secrets are
+// password inputs; selects and checklists offer their options; toggles and
 // confirmations are yes/no buttons; everything else is a text input checked
-// by the field's own validator.
+// by the run.
 func buildForm(sp formSpec, vals []*formValue) *huh.Form {
 	linkToggles(vals)
 	fields := make([]huh.Field, 0, len(vals))
@@ -215,42 +145,25 @@ func buildForm(sp formSpec, vals []*formValue) *huh.Form {
 }
 
 func huhField(sp formSpec, v *formValue, all []*formValue) huh.Field {
-	f := v.field
-	title := f.Label
-	if f.Optional {
-		title += " (optional)"
-	}
-	desc := fieldDescription(v)
+	f, p := v.field, v.plan
+	title, desc := p.Title, p.Description
+	check := func(raw string) error { return sp.checkValue(v, raw) }
 	switch {
 	case f.Kind == steps.KindSecret:
 		in := huh.NewInput().Key(f.Key).Title(title).Description(desc).
-			EchoMode(huh.EchoModePassword).Value(&v.str).
-			Validate(v.checkValue)
-		switch v.keep {
-		case keepStored:
+			EchoMode(huh.EchoModePassword).Value(&v.str).Validate(check)
+		switch p.Keep {
+		case app.KeepStored:
 			in.Placeholder("keep current")
-		case keepTyped:
+		case app.KeepTyped:
 			in.Placeholder("keep the one you typed")
 		}
 		return in
-	case v.isChoice() && f.Kind == steps.KindSelect:
-		opts := make([]huh.Option[string], 0, len(v.options)+1)
-		for _, o := range v.options {
-			opts = append(opts, huh.NewOption(optionLabel(o), o.Value))
-		}
-		// A recorded answer the vendor no longer lists (a renamed stage) stays
-		// visible, so the admin sees what changed instead of a silent swap.
-		if v.str != "" && !slices.ContainsFunc(v.options, func(o steps.Option) bool { return o.Value == v.str }) {
-			opts = append(opts, huh.NewOption(v.str+" (recorded; not in the current list)", v.str))
-		}
+	case p.Choice && f.Kind == steps.KindSelect:
 		return huh.NewSelect[string]().Key(f.Key).Title(title).Description(desc).
-			Options(opts...).Value(&v.str).
-			Validate(v.checkValue)
-	case v.isChoice() && f.Kind == steps.KindMultiSelect:
-		opts := make([]huh.Option[string], 0, len(v.options))
-		for _, o := range v.options {
-			opts = append(opts, huh.NewOption(optionLabel(o), o.Value))
-		}
+			Options(choiceOptions(p, v.str)...).Value(&v.str).Validate(check)
+	case p.Choice && f.Kind == steps.KindMultiSelect:
+		opts := choiceOptions(p, "")
 		// Huh sizes a checklist from its options minus its title and
 		// description, which can leave one row visible: size it whole.
 		w := sp.width
@@ -259,49 +172,74 @@ func huhField(sp formSpec, v *formValue, all []*formValue) huh.Field {
 		}
 		h := 1 + strings.Count(wrap(desc, max(w-4, 10)), "\n") + 1 + len(opts)
 		return huh.NewMultiSelect[string]().Key(f.Key).Title(title).Description(desc).
-			Options(opts...).Value(&v.multi).Height(h).
-			Validate(func(sel []string) error { return v.checkValue(strings.Join(sel, ",")) })
+			Options(opts...).Accessor(multiAccessor{v}).Height(h).
+			Validate(func(sel []string) error {
+				if !v.touched {
+					return nil // the run refuses it on submit, naming it
+				}
+				return check(strings.Join(sel, ","))
+			})
 	case f.Kind == steps.KindToggle:
 		c := huh.NewConfirm().Key(f.Key).Title(title).
-			Affirmative("On").Negative("Off").Accessor(boolAccessor{v})
-		if sp.rules != nil {
-			rules := sp.rules
-			// The rules span several toggles, so they are not a field
-			// validator (Huh would leave a stale error on a field the admin
-			// already left): each toggle's description and the screen's
-			// footer say live what is allowed, and the step's own Validate
-			// refuses a broken set on submit.
-			c.DescriptionFunc(func() string { return rules.describe(f, all) }, v.state).
-				Validate(func(on bool) error { return v.checkValue(strconv.FormatBool(on)) })
-			return c
+			Affirmative("On").Negative("Off").Accessor(boolAccessor{v: v, all: all, rules: sp.run.Rules()})
+		if rules := sp.run.Rules(); rules != nil {
+			// The rules span several toggles: each toggle's description and
+			// the screen's footer say live what is allowed, an unavailable
+			// toggle cannot be switched on, and the run refuses a broken set
+			// on submit.
+			return c.DescriptionFunc(func() string { return rules.Describe(f, togglesOn(all)) }, v.state).
+				Validate(func(on bool) error { return check(strconv.FormatBool(on)) })
 		}
-		return c.Description(desc).
-			Validate(func(on bool) error { return v.checkValue(strconv.FormatBool(on)) })
+		return c.Description(desc).Validate(func(on bool) error { return check(strconv.FormatBool(on)) })
 	case f.Kind == steps.KindConfirm:
 		return huh.NewConfirm().Key(f.Key).Title(title).Description(desc).
-			Affirmative("Yes, done").Negative("Not yet").Accessor(boolAccessor{v}).
+			Affirmative("Yes, done").Negative("Not yet").Accessor(boolAccessor{v: v}).
 			Validate(func(on bool) error {
 				if !on {
-					// The catalog's message names confirmed=true, the command
+					// The run's message names confirmed=true, the command
 					// line's wording; here the answer is a key press.
-					return errors.New("press y (Yes, done) once it is done in the vendor's UI, or esc to come back later")
+					return errors.New(f.Label + ": press y (Yes, done) once it is done in the vendor's UI, or esc to come back later")
 				}
-				return v.checkValue(strconv.FormatBool(on))
+				return check("true")
 			})
 	}
 	in := huh.NewInput().Key(f.Key).Title(title).Description(desc).
-		Value(&v.str).Validate(v.checkValue)
+		Accessor(textAccessor{v}).Validate(check)
 	if f.Kind == steps.KindNumber {
 		in.CharLimit(6)
 	}
-	if len(v.options) > 0 {
-		sug := make([]string, len(v.options))
-		for i, o := range v.options {
-			sug[i] = o.Value
+	if len(p.Options) > 0 {
+		if f.Kind == steps.KindMapping {
+			// Completion finishes the package after '=', not the pair.
+			run := sp.run
+			in.SuggestionsFunc(func() []string { return run.Completions(f.Key, *v.typed.Load()) }, &v.str)
+		} else {
+			in.Suggestions(optionValues(p.Options))
 		}
-		in.Suggestions(sug)
 	}
 	return in
+}
+
+// choiceOptions are a choice's options; a recorded answer the vendor no
+// longer lists (a renamed stage) stays visible, so the admin sees what
+// changed instead of a silent swap.
+func choiceOptions(p app.FieldPlan, current string) []huh.Option[string] {
+	opts := make([]huh.Option[string], 0, len(p.Options)+1)
+	for _, o := range p.Options {
+		opts = append(opts, huh.NewOption(optionLabel(o), o.Value))
+	}
+	if current != "" && !slices.ContainsFunc(p.Options, func(o steps.Option) bool { return o.Value == current }) {
+		opts = append(opts, huh.NewOption(current+" (recorded; not in the current list)", current))
+	}
+	return opts
+}
+
+func optionValues(opts []steps.Option) []string {
+	out := make([]string, len(opts))
+	for i, o := range opts {
+		out[i] = o.Value
+	}
+	return out
 }
 
 func optionLabel(o steps.Option) string {
@@ -309,36 +247,6 @@ func optionLabel(o steps.Option) string {
 		return o.Value
 	}
 	return o.Label + " (" + o.Value + ")"
-}
-
-// fieldDescription is the field's help plus what an empty answer means and,
-// for a vendor list that could not be loaded, why it is typed by hand.
-func fieldDescription(v *formValue) string {
-	parts := []string{}
-	if v.field.Help != "" {
-		parts = append(parts, v.field.Help)
-	}
-	switch v.keep {
-	case keepStored:
-		parts = append(parts, "Leave empty to keep the current one.")
-	case keepTyped:
-		parts = append(parts, "Leave empty to use the one you typed before.")
-	}
-	if v.field.Source != steps.SourceNone {
-		switch {
-		case v.manual && v.loadErr != nil:
-			parts = append(parts, "Couldn't load the list from the vendor ("+plainErr(v.loadErr)+"): type it by hand.")
-		case v.manual:
-			parts = append(parts, "Type it by hand.")
-		case !v.isChoice() && len(v.options) > 0:
-			names := make([]string, 0, len(v.options))
-			for _, o := range v.options {
-				names = append(names, o.Value)
-			}
-			parts = append(parts, "From the vendor: "+strings.Join(names, ", ")+".")
-		}
-	}
-	return strings.Join(parts, " ")
 }
 
 // plainErr shortens an error for one line of the screen.
@@ -350,47 +258,58 @@ func plainErr(err error) string {
 	return s
 }
 
-// optionRules draws and enforces ChartHop's option table live while the
-// admin flips toggles: the table itself lives in steps.
-type optionRules struct {
-	source string
-}
-
-// rulesFor returns the option rules for a step whose fields are ChartHop's
-// option toggles, with the source of truth read from the answers of the step
-// it depends on; nil for every other step.
-func rulesFor(st steps.Step, prior steps.Answers) *optionRules {
-	for _, k := range steps.OptionKeys() {
-		f, ok := st.Field(k)
-		if !ok || f.Kind != steps.KindToggle {
-			return nil
-		}
-	}
-	r := &optionRules{}
-	for _, d := range st.DependsOn {
-		if v := prior.Get(d.Step, d.Field); v == steps.TruthChartHop || v == steps.TruthLever {
-			r.source = v
-			break
-		}
-	}
-	return r
-}
-
 // toggleState is what Huh hashes to notice a toggle changed.
 type toggleState struct {
 	On map[string]bool
 }
 
 // boolAccessor gives Huh a yes/no answer stored atomically in a formValue.
-type boolAccessor struct{ v *formValue }
+// With option rules, an unavailable toggle cannot be switched on.
+type boolAccessor struct {
+	v     *formValue
+	all   []*formValue
+	rules *app.OptionRules
+}
 
 func (a boolAccessor) Get() bool { return a.v.on.Load() }
 
 func (a boolAccessor) Set(b bool) {
+	a.v.refused = false
+	if b && a.rules != nil && a.v.field.Kind == steps.KindToggle && !a.rules.CanTurnOn(a.v.field.Key, togglesOn(a.all)) {
+		b, a.v.refused = false, true
+	}
+	if a.v.on.Load() != b {
+		a.v.touched = true
+	}
 	a.v.on.Store(b)
 	if a.v.state != nil {
 		a.v.state.On[a.v.field.Key] = b
 	}
+}
+
+// textAccessor keeps a text answer and its copy for suggestion functions.
+type textAccessor struct{ v *formValue }
+
+func (a textAccessor) Get() string { return a.v.str }
+
+func (a textAccessor) Set(s string) {
+	if s != a.v.str {
+		a.v.touched = true
+	}
+	a.v.str = s
+	a.v.typed.Store(&s)
+}
+
+// multiAccessor keeps a checklist's ticks and notes the first change.
+type multiAccessor struct{ v *formValue }
+
+func (a multiAccessor) Get() []string { return a.v.multi }
+
+func (a multiAccessor) Set(sel []string) {
+	if !slices.Equal(sel, a.v.multi) {
+		a.v.touched = true
+	}
+	a.v.multi = sel
 }
 
 // linkToggles gives the toggles of one form a shared state for Huh to hash.
@@ -414,60 +333,21 @@ func togglesOn(all []*formValue) map[string]bool {
 	return on
 }
 
-func (r *optionRules) eval(all []*formValue) steps.OptionsEval {
-	return steps.EvaluateOptions(r.source, togglesOn(all))
-}
-
-// describe words one toggle's standing under the current answers.
-func (r *optionRules) describe(f steps.Field, all []*formValue) string {
-	ev := r.eval(all)
-	for _, t := range ev.Toggles {
-		if t.Key != f.Key {
+// answersOf splits a form's answers into the run's two maps.
+func answersOf(vals []*formValue) (values, secrets map[string]string) {
+	values, secrets = map[string]string{}, map[string]string{}
+	for _, v := range vals {
+		if v.field.IsSecret() {
+			secrets[v.field.Key] = v.str
+			v.str = "" // the typed secret leaves the form's memory now
 			continue
 		}
-		var parts []string
-		if !t.Available {
-			parts = append(parts, "Unavailable: "+t.Reason+".")
-		}
-		if t.Note != "" {
-			parts = append(parts, upperFirst(t.Note)+".")
-		}
-		if len(parts) == 0 && f.Help != "" {
-			parts = append(parts, f.Help)
-		}
-		return strings.Join(parts, " ")
+		values[v.field.Key] = v.encode()
 	}
-	return f.Help
+	return values, secrets
 }
 
-// summary is the live one-line verdict under the form.
-func (r *optionRules) summary(all []*formValue) (ok bool, line string) {
-	if r.source == "" {
-		return false, "Choose the source of truth first (the charthop-source step): which options may be on depends on it."
-	}
-	ev := r.eval(all)
-	if len(ev.Violations) > 0 {
-		return false, ev.Violations[0].Message
-	}
-	if len(ev.Recommendations) > 0 {
-		return true, "Rules met. " + ev.Recommendations[0].Message
-	}
-	return true, "Rules met for " + sourceWord(r.source) + "."
-}
-
-func sourceWord(source string) string {
-	switch source {
-	case steps.TruthChartHop:
-		return "ChartHop as the source of truth (outbound)"
-	case steps.TruthLever:
-		return "Lever as the source of truth (inbound)"
-	}
-	return source
-}
-
-func upperFirst(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
+// rulesSummary is the live one-line verdict under the options form.
+func rulesSummary(r *app.OptionRules, vals []*formValue) (bool, string) {
+	return r.Summary(togglesOn(vals))
 }

@@ -4,86 +4,65 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/patchbay/patchbay/internal/app"
 	"github.com/patchbay/patchbay/internal/steps"
 )
+
+// newRun starts a loaded run of one step, for form tests.
+func newRun(t *testing.T, integration, step string, l app.StepLoad) *app.StepRun {
+	t.Helper()
+	in, _ := steps.Lookup(integration)
+	run, err := app.NewStepRun(app.IntegrationView{Integration: in}, step, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Input.Values == nil {
+		l.Input.Values = map[string]string{}
+	}
+	run.Loaded(l, nil)
+	return run
+}
 
 // Huh evaluates a DescriptionFunc inside a command, on another goroutine,
 // while the UI goroutine flips toggles: the rules must read them safely
 // (run with -race).
 func TestOptionRulesReadTogglesSafely(t *testing.T) {
-	in, _ := steps.Lookup(steps.IntegrationChartHopLever)
-	st, _ := in.Step("charthop-options")
-	prior := steps.Answers{"charthop-source": {"source": steps.TruthChartHop}}
-	rules := rulesFor(st, prior)
-	if rules == nil || rules.source != steps.TruthChartHop {
+	run := newRun(t, steps.IntegrationChartHopLever, "charthop-options",
+		app.StepLoad{Prior: steps.Answers{"charthop-source": {"source": steps.TruthChartHop}}})
+	rules := run.Rules()
+	if rules == nil || rules.Source != steps.TruthChartHop {
 		t.Fatalf("rules = %+v", rules)
 	}
-	vals := newFormValues(formSpec{step: st, rules: rules})
+	vals := newFormValues(run.Fields())
 	linkToggles(vals)
-	f, _ := st.Field(steps.OptReverseSync)
+	f := vals[2].field
 
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		for i := 0; i < 200; i++ {
-			_ = rules.describe(f, vals)
+			_ = rules.Describe(f, togglesOn(vals))
 		}
 	}()
 	for i := 0; i < 200; i++ {
-		boolAccessor{vals[2]}.Set(i%2 == 0)
+		boolAccessor{v: vals[2], all: vals, rules: rules}.Set(i%2 == 0)
 	}
 	wg.Wait()
 }
 
-func TestFormValuesPrefill(t *testing.T) {
-	in, _ := steps.Lookup(steps.IntegrationChartHopLever)
-	opts, _ := in.Step("charthop-options")
-	key, _ := in.Step("lever-key")
-
-	// First run of the options step: what the chosen flow asks for.
-	vals := newFormValues(formSpec{step: opts, rules: &optionRules{source: steps.TruthLever}})
-	got := togglesOn(vals)
-	want := steps.RecommendedOptions(steps.TruthLever)
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("%s = %v, want %v", k, got[k], v)
-		}
-	}
-	// Defaults the backend fills in for a step never done do not count as
-	// answers.
-	vals = newFormValues(formSpec{step: opts, rules: &optionRules{source: steps.TruthLever}, fresh: true,
-		answers: map[string]string{steps.OptReverseSync: "false", steps.OptRunDaily: "false"}})
-	if got := togglesOn(vals); !got[steps.OptReverseSync] || !got[steps.OptRunDaily] {
-		t.Errorf("fresh options step = %v, want the inbound recommendation", got)
-	}
-	// A recorded answer wins over the recommendation.
-	vals = newFormValues(formSpec{step: opts, rules: &optionRules{source: steps.TruthLever},
-		answers: map[string]string{steps.OptRunDaily: "false"}})
-	if togglesOn(vals)[steps.OptRunDaily] {
-		t.Error("recorded Run Daily=false was overridden")
-	}
-
-	// A stored secret means "keep current"; a recorded checklist comes back ticked.
-	vals = newFormValues(formSpec{step: key, stored: map[string]bool{"api_key": true},
-		answers: map[string]string{"write_permissions": "create_requisitions,update_posting"}})
+// An unavailable toggle cannot be switched on from the form (issue 13.5).
+func TestUnavailableToggleStaysOff(t *testing.T) {
+	run := newRun(t, steps.IntegrationChartHopLever, "charthop-options",
+		app.StepLoad{Prior: steps.Answers{"charthop-source": {"source": steps.TruthChartHop}}})
+	vals := newFormValues(run.Fields())
+	linkToggles(vals)
 	for _, v := range vals {
-		switch v.field.Key {
-		case "api_key":
-			if v.keep != keepStored || v.checkValue("") != nil {
-				t.Errorf("empty secret with one stored: keep=%v err=%v", v.keep, v.checkValue(""))
+		if v.field.Key == steps.OptReverseSync {
+			boolAccessor{v: v, all: vals, rules: run.Rules()}.Set(true)
+			if v.on.Load() {
+				t.Fatal("Reverse Sync switched on although ChartHop is the source of truth")
 			}
-		case "write_permissions":
-			if v.encode() != "create_requisitions,update_posting" {
-				t.Errorf("checklist = %q", v.encode())
-			}
-		}
-	}
-	// With nothing stored, an empty secret is refused.
-	vals = newFormValues(formSpec{step: key})
-	for _, v := range vals {
-		if v.field.Key == "api_key" && v.checkValue("") == nil {
-			t.Error("empty secret accepted with nothing stored")
 		}
 	}
 }

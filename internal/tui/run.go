@@ -12,6 +12,8 @@ import (
 	"github.com/atotto/clipboard"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/cli/browser"
+
+	"github.com/patchbay/patchbay/internal/app"
 )
 
 // Mode is what a run of the TUI is for.
@@ -65,7 +67,6 @@ var (
 )
 
 const (
-	defaultCheckTimeout    = 20 * time.Second
 	defaultCompleteTimeout = 60 * time.Second
 	defaultLoadTimeout     = 15 * time.Second
 	defaultRefreshEvery    = 30 * time.Second
@@ -95,7 +96,7 @@ func newCommon(ctx context.Context, opts Options, plain bool) *common {
 		refreshEvery:    defaultRefreshEvery,
 	}
 	if c.checkTimeout <= 0 {
-		c.checkTimeout = defaultCheckTimeout
+		c.checkTimeout = app.StepCheckTimeout
 	}
 	if plain {
 		c.styles = PlainStyles()

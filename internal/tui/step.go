@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -16,7 +15,8 @@ import (
 	"github.com/patchbay/patchbay/internal/steps"
 )
 
-// stepPhase is where a run of one step stands.
+// stepPhase is where the step screen stands: the run's phase, with the
+// instructions and the open form told apart.
 type stepPhase int
 
 const (
@@ -31,40 +31,24 @@ const (
 	phaseDone                        // stored, with its proof
 )
 
-// stepModel is the one generic screen that runs any catalog step: it shows
-// the step, asks its fields in a Huh form, runs the live check and completes
-// the step through the backend.
+// stepModel is the one generic screen that runs any catalog step. The run
+// itself (app.StepRun) decides what is asked, refused, checked and said;
+// this screen draws it, feeds it keys and runs its I/O as commands.
 type stepModel struct {
 	c     *common
 	seq   int // tells this screen's backend answers from a previous screen's
 	integ steps.Integration
-	index int // the step's position in the integration
 	step  steps.Step
-	setup bool // guided setup: go on to the next step when done
-	was   app.StepView
+	run   *app.StepRun
 
 	phase   stepPhase
-	loadErr error
 	loadRun int // which load (a retry starts a new one)
-	pending int // loads of this run still on their way
 
-	input   app.StepInput
-	prior   steps.Answers
-	options map[string][]steps.Option
-	optErr  map[string]error
-	rules   *optionRules
-
-	answers map[string]string // non-secret answers, pre-filling the next form
-	typed   map[string]string // secrets typed in this run; never rendered
 	vals    []*formValue
 	form    *huh.Form
-	formErr string // a whole-step problem shown above the form
+	formErr string // a refused answer, shown above the form
+	focus   string // the field the form opens at
 
-	sub      app.Submission
-	warnings []string
-	outcome  app.Outcome
-	checkErr error
-	saveErr  error
 	cancel   context.CancelFunc
 	checkRun int
 
@@ -80,48 +64,52 @@ type stepModel struct {
 }
 
 func newStepModel(c *common, seq int, iv app.IntegrationView, stepID string, setup bool) (*stepModel, bool) {
-	idx := iv.Integration.StepIndex(stepID)
-	if idx < 0 {
+	run, err := app.NewStepRun(iv, stepID, setup)
+	if err != nil {
 		return nil, false
 	}
-	m := &stepModel{
-		c:       c,
-		seq:     seq,
-		integ:   iv.Integration,
-		index:   idx,
-		step:    iv.Integration.Steps[idx],
-		setup:   setup,
-		options: map[string][]steps.Option{},
-		optErr:  map[string]error{},
-		answers: map[string]string{},
-		typed:   map[string]string{},
-		copied:  map[int]bool{},
-		spin:    spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.styles.Spinner)),
-	}
-	for _, sv := range iv.Steps {
-		if sv.Step.ID == stepID {
-			m.was = sv
+	return &stepModel{
+		c:      c,
+		seq:    seq,
+		integ:  run.Integration,
+		step:   run.Step,
+		run:    run,
+		copied: map[int]bool{},
+		spin:   spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.styles.Spinner)),
+	}, true
+}
+
+// follow sets the screen's phase from the run's.
+func (m *stepModel) follow() {
+	switch m.run.Phase {
+	case app.PhaseLoading:
+		m.phase = phaseLoading
+	case app.PhaseLoadFailed:
+		m.phase = phaseLoadError
+	case app.PhaseAnswering:
+		m.phase = phaseRead
+		if m.form != nil {
+			m.phase = phaseForm
 		}
+	case app.PhaseChecking:
+		m.phase = phaseChecking
+	case app.PhaseFailed:
+		m.phase = phaseFailed
+	case app.PhaseCompleting:
+		m.phase = phaseCompleting
+	case app.PhaseSaveFailed:
+		m.phase = phaseSaveFailed
+	case app.PhaseDone:
+		m.phase = phaseDone
 	}
-	return m, true
 }
 
 // Init starts loading what the step needs.
 func (m *stepModel) Init() tea.Cmd {
-	m.phase = phaseLoading
-	m.loadErr = nil
+	m.run.Start()
+	m.follow()
 	m.loadRun++
-	m.pending = 1
-	m.options, m.optErr = map[string][]steps.Option{}, map[string]error{}
-	cmds := []tea.Cmd{loadStepInput(m.c, m.seq, m.loadRun, m.integ.ID, m.step)}
-	for _, f := range m.step.Fields {
-		if f.Source != steps.SourceNone {
-			m.pending++
-			cmds = append(cmds, loadOptions(m.c, m.seq, m.loadRun, m.integ.ID, f.Key, f.Source))
-		}
-	}
-	cmds = append(cmds, m.startSpinner())
-	return tea.Batch(cmds...)
+	return tea.Batch(loadStep(m.c, m.seq, m.loadRun, m.integ.ID, m.step), m.startSpinner())
 }
 
 func (m *stepModel) startSpinner() tea.Cmd {
@@ -167,30 +155,14 @@ func (m *stepModel) Update(msg tea.Msg) tea.Cmd {
 		var cmd tea.Cmd
 		m.spin, cmd = m.spin.Update(msg)
 		return cmd
-	case stepInputMsg:
+	case stepLoadedMsg:
 		if msg.seq != m.seq || msg.run != m.loadRun || m.phase != phaseLoading {
 			return nil
 		}
-		if msg.err != nil {
-			m.phase, m.loadErr = phaseLoadError, msg.err
-			return nil
-		}
-		m.input, m.prior = msg.input, msg.prior
-		for k, v := range msg.input.Values {
-			m.answers[k] = v
-		}
-		m.rules = rulesFor(m.step, m.prior)
-		return m.loaded()
-	case optionsMsg:
-		if msg.seq != m.seq || msg.run != m.loadRun || m.phase != phaseLoading {
-			return nil
-		}
-		if msg.err != nil {
-			m.optErr[msg.field] = msg.err
-		} else {
-			m.options[msg.field] = msg.opts
-		}
-		return m.loaded()
+		m.run.Loaded(msg.load, msg.err)
+		m.follow()
+		m.scroll = 0
+		return nil
 	case checkMsg:
 		return m.onCheck(msg)
 	case completeMsg:
@@ -229,17 +201,6 @@ func (m *stepModel) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	return m.handleKey(kmsg)
-}
-
-// loaded moves on once every load has answered.
-func (m *stepModel) loaded() tea.Cmd {
-	m.pending--
-	if m.pending > 0 {
-		return nil
-	}
-	m.phase = phaseRead
-	m.scroll = 0
-	return nil
 }
 
 func (m *stepModel) handleKey(msg tea.KeyPressMsg) tea.Cmd {
@@ -282,40 +243,44 @@ func (m *stepModel) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		if key.Matches(msg, k.Cancel) {
 			m.abortCheck()
 			m.checkRun++ // the cancelled run's answer is dropped when it comes
-			m.phase = phaseFailed
-			m.checkErr = errCheckCancelled
+			m.run.Cancel()
+			m.follow()
 			return nil
 		}
 	case phaseFailed:
 		switch {
 		case key.Matches(msg, k.Retry):
+			m.run.Retry()
 			return m.startCheck()
 		case key.Matches(msg, k.Edit):
+			m.run.Edit()
 			return m.openForm()
-		case key.Matches(msg, k.Unverified) && m.checkErr == nil && m.outcome.Unreachable:
-			out := m.outcome
-			out.Proof = steps.ProofUnverified
-			return m.startComplete(out)
+		case key.Matches(msg, k.Unverified) && m.run.CompleteUnverified():
+			return m.startComplete()
 		case key.Matches(msg, k.OpenLink):
 			return m.openLink()
 		case key.Matches(msg, k.Back):
-			m.phase = phaseRead
+			m.run.Back()
+			m.follow()
 		}
 	case phaseSaveFailed:
 		switch {
 		case key.Matches(msg, k.Retry):
-			return m.startComplete(m.outcome)
+			m.run.RetrySave()
+			return m.startComplete()
 		case key.Matches(msg, k.Edit):
+			m.run.Edit()
 			return m.openForm()
 		case key.Matches(msg, k.Back):
-			m.phase = phaseRead
+			m.run.Back()
+			m.follow()
 		}
 	case phaseDone:
 		switch {
 		case key.Matches(msg, k.Continue):
-			return emit(stepFinishedMsg{integration: m.integ.ID, step: m.step.ID, setup: m.setup})
+			return emit(stepFinishedMsg{integration: m.integ.ID, step: m.step.ID, setup: m.run.Setup})
 		case key.Matches(msg, k.Copy):
-			if h := m.handoff(); h != "" {
+			if h := m.run.Handoff(); h != "" {
 				return copyToClipboard(m.c, m.seq, m.integ.ID, steps.CopyItem{Label: "hand-off message", Value: h})
 			}
 		case key.Matches(msg, k.Back):
@@ -324,8 +289,6 @@ func (m *stepModel) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	return nil
 }
-
-var errCheckCancelled = errors.New("check cancelled")
 
 func (m *stepModel) openLink() tea.Cmd {
 	if m.step.Link == "" {
@@ -359,51 +322,34 @@ func (m *stepModel) copyItem(i int) tea.Cmd {
 	return copyToClipboard(m.c, m.seq, m.integ.ID, m.step.Copy[i])
 }
 
-// openForm builds a fresh form from the current answers. A step with no
-// fields goes straight to its check.
+// openForm builds a fresh form from the run's plan, focused on the field
+// at fault when an answer was refused. A step with no fields goes straight
+// to its check.
 func (m *stepModel) openForm() tea.Cmd {
 	m.flash = ""
 	if len(m.step.Fields) == 0 {
-		m.sub = app.Submission{Integration: m.integ.ID, Step: m.step.ID, Values: map[string]string{}, Secrets: map[string]string{}}
-		return m.validateAndCheck()
-	}
-	typed := map[string]bool{}
-	for k := range m.typed {
-		typed[k] = true
-	}
-	sp := formSpec{
-		step:    m.step,
-		answers: m.answers,
-		stored:  m.input.StoredSecrets,
-		typed:   typed,
-		options: m.options,
-		optErr:  m.optErr,
-		rules:   m.rules,
-		fresh:   m.was.CompletedAt.IsZero() && m.was.Status != steps.StatusDone,
-		theme:   m.c.styles.Form,
-		keys:    m.c.keys,
-		width:   m.width,
-		height:  m.formHeight(),
-	}
-	if m.vals == nil {
-		m.vals = newFormValues(sp)
-	} else {
-		// Keep what was answered; secrets are never put back in an input.
-		for _, v := range m.vals {
-			if v.field.IsSecret() {
-				v.str = ""
-				if m.typed[v.field.Key] != "" {
-					v.keep = keepTyped
-				}
-			}
-			if v.field.Kind == steps.KindConfirm {
-				v.on.Store(false)
-			}
+		if p := m.run.Submit(nil, nil); p != nil {
+			m.formErr = p.Message
+			m.follow()
+			return nil
 		}
+		return m.startCheck()
 	}
+	m.vals = newFormValues(m.run.Fields())
+	sp := formSpec{run: m.run, theme: m.c.styles.Form, keys: m.c.keys, width: m.width, height: m.formHeight()}
 	m.form = buildForm(sp, m.vals)
-	m.phase = phaseForm
-	return m.form.Init()
+	m.follow()
+	cmds := []tea.Cmd{m.form.Init()}
+	if m.focus != "" {
+		for _, v := range m.vals {
+			if v.field.Key == m.focus {
+				break
+			}
+			cmds = append(cmds, m.form.NextField())
+		}
+		m.focus = ""
+	}
+	return tea.Sequence(cmds...)
 }
 
 func (m *stepModel) formHeight() int {
@@ -425,85 +371,24 @@ func (m *stepModel) updateForm(msg tea.Msg) tea.Cmd {
 		return m.submit()
 	case huh.StateAborted:
 		m.form = nil
-		m.phase = phaseRead
 		m.formErr = ""
-		m.keepAnswers()
+		values, _ := answersOf(m.vals)
+		m.run.Remember(values)
+		m.follow()
 		return nil
 	}
 	return cmd
 }
 
-// keepAnswers carries non-secret answers over to the next form.
-func (m *stepModel) keepAnswers() {
-	for _, v := range m.vals {
-		if !v.field.IsSecret() && v.field.Kind != steps.KindConfirm {
-			m.answers[v.field.Key] = v.encode()
-		}
-	}
-}
-
-// submit validates the answers as a whole and starts the live check.
+// submit hands the answers to the run and starts the live check, or
+// reopens the form at the field the run refused.
 func (m *stepModel) submit() tea.Cmd {
-	values := map[string]string{}
-	secrets := map[string]string{}
-	var warnings []string
-	var problems []string
-	for _, v := range m.vals {
-		k := v.field.Key
-		if !v.field.IsSecret() {
-			values[k] = v.encode()
-			continue
-		}
-		raw := v.str
-		v.str = "" // the typed secret leaves the form's memory now
-		if strings.TrimSpace(raw) == "" {
-			switch v.keep {
-			case keepTyped:
-				secrets[k] = m.typed[k]
-			case keepStored:
-				// absent from Secrets: the stored one stays
-			default:
-				if !v.field.Optional {
-					problems = append(problems, v.field.Label+": is empty")
-				}
-			}
-			continue
-		}
-		n, w, err := v.field.Check(raw)
-		if err != nil {
-			problems = append(problems, v.field.Label+": "+fieldErr(err).Error())
-			continue
-		}
-		warnings = append(warnings, w...)
-		secrets[k] = n
-		m.typed[k] = n
-	}
-	m.keepAnswers()
-	if len(problems) > 0 {
-		m.formErr = strings.Join(problems, "\n")
-		return m.openForm()
-	}
-	norm, w, err := m.step.ValidateAnswers(values, m.prior)
-	warnings = append(warnings, w...)
-	if err != nil {
-		m.formErr = err.Error()
+	values, secrets := answersOf(m.vals)
+	if p := m.run.Submit(values, secrets); p != nil {
+		m.formErr, m.focus = p.Message, p.Field
 		return m.openForm()
 	}
 	m.formErr = ""
-	m.warnings = warnings
-	m.sub = app.Submission{Integration: m.integ.ID, Step: m.step.ID, Values: norm, Secrets: secrets}
-	return m.startCheck()
-}
-
-func (m *stepModel) validateAndCheck() tea.Cmd {
-	norm, w, err := m.step.ValidateAnswers(m.sub.Values, m.prior)
-	if err != nil {
-		m.phase = phaseFailed
-		m.checkErr = err
-		return nil
-	}
-	m.sub.Values = norm
-	m.warnings = w
 	return m.startCheck()
 }
 
@@ -513,11 +398,9 @@ func (m *stepModel) startCheck() tea.Cmd {
 	ctx, cancel := context.WithTimeout(m.c.ctx, m.c.checkTimeout)
 	m.cancel = cancel
 	m.checkRun++
-	m.phase = phaseChecking
-	m.checkErr = nil
-	m.outcome = app.Outcome{}
 	m.flash = ""
-	return tea.Batch(runCheck(ctx, m.c.backend, m.seq, m.checkRun, m.sub), m.startSpinner())
+	m.follow()
+	return tea.Batch(runCheck(ctx, m.c.backend, m.seq, m.checkRun, m.run.Submission()), m.startSpinner())
 }
 
 func (m *stepModel) onCheck(msg checkMsg) tea.Cmd {
@@ -525,71 +408,30 @@ func (m *stepModel) onCheck(msg checkMsg) tea.Cmd {
 		return nil
 	}
 	m.abortCheck()
-	switch {
-	case errors.Is(msg.err, context.DeadlineExceeded):
-		// No answer within the bound is the vendor being unreachable: it
-		// must not block the admin.
-		m.outcome = app.Outcome{
-			Proof:       steps.ProofUnverified,
-			Unreachable: true,
-			Detail:      fmt.Sprintf("The vendor did not answer within %s.", m.c.checkTimeout),
-			Fix:         "Check your network, then retry; or complete the step as unverified and verify it later from the dashboard.",
-		}
-		m.phase = phaseFailed
-		return nil
-	case msg.err != nil:
-		m.checkErr = msg.err
-		m.phase = phaseFailed
-		return nil
+	m.run.Checked(msg.out, msg.err, m.c.checkTimeout)
+	if m.run.Phase == app.PhaseCompleting {
+		return m.startComplete()
 	}
-	m.outcome = msg.out
-	if !msg.out.OK {
-		m.phase = phaseFailed
-		return nil
-	}
-	return m.startComplete(msg.out)
+	m.follow()
+	return nil
 }
 
-func (m *stepModel) startComplete(out app.Outcome) tea.Cmd {
-	m.outcome = out
-	m.phase = phaseCompleting
-	m.saveErr = nil
-	return tea.Batch(runComplete(m.c, m.seq, m.sub, out), m.startSpinner())
+func (m *stepModel) startComplete() tea.Cmd {
+	m.follow()
+	return tea.Batch(runComplete(m.c, m.seq, m.run.Submission(), m.run.Outcome()), m.startSpinner())
 }
 
 func (m *stepModel) onComplete(msg completeMsg) tea.Cmd {
 	if msg.seq != m.seq || m.phase != phaseCompleting {
 		return nil
 	}
+	m.run.Completed(msg.err)
+	m.follow()
 	if msg.err != nil {
-		m.saveErr = msg.err
-		m.phase = phaseSaveFailed
 		return nil
 	}
-	m.phase = phaseDone
-	m.outcome = msg.out
-	m.typed = map[string]string{} // stored now; nothing to keep in memory
 	m.scroll = 0
 	return emit(refreshMsg{})
-}
-
-func (m *stepModel) handoff() string {
-	if m.step.Handoff == nil {
-		return ""
-	}
-	prior := steps.Answers{}
-	for k, v := range m.prior {
-		prior[k] = v
-	}
-	return m.step.Handoff(m.sub.Values, prior)
-}
-
-// nextStep is the step after this one in the integration, "" for the last.
-func (m *stepModel) nextStepTitle() string {
-	if m.index+1 < len(m.integ.Steps) {
-		return m.integ.Steps[m.index+1].Title
-	}
-	return ""
 }
 
 // Help.
@@ -627,7 +469,7 @@ func (m *stepModel) phaseHelp() []key.Binding {
 		return []key.Binding{k.Cancel}
 	case phaseFailed:
 		b := []key.Binding{k.Retry, k.Edit}
-		if m.checkErr == nil && m.outcome.Unreachable {
+		if m.run.CanCompleteUnverified() {
 			b = append(b, k.Unverified)
 		}
 		return append(b, k.Back)
@@ -635,7 +477,7 @@ func (m *stepModel) phaseHelp() []key.Binding {
 		return []key.Binding{k.Retry, k.Edit, k.Back}
 	case phaseDone:
 		b := []key.Binding{k.Continue}
-		if m.handoff() != "" {
+		if m.run.Handoff() != "" {
 			b = append(b, key.NewBinding(key.WithKeys(k.Copy.Keys()...), key.WithHelp(k.Copy.Help().Key, "copy hand-off")))
 		}
 		return append(b, k.Back)
@@ -655,11 +497,11 @@ func (m *stepModel) headerHeight() int { return 3 }
 func (m *stepModel) header() string {
 	s := m.c.styles
 	w := max(m.width, 1)
-	pos := fmt.Sprintf("%s · step %d of %d", m.integ.Name, m.index+1, len(m.integ.Steps))
-	if m.setup {
+	pos := fmt.Sprintf("%s · step %d of %d", m.integ.Name, m.run.Index+1, len(m.integ.Steps))
+	if m.run.Setup {
 		pos += " · guided setup"
 	}
-	badge := s.ProofBadge(m.was.Status, m.was.Proof)
+	badge := s.ProofBadge(m.run.Was.Status, m.run.Was.Proof)
 	line1 := truncate(s.Muted.Render(pos), max(w-lipglossWidth(badge)-1, 1))
 	line1 = padRight(line1, max(w-lipglossWidth(badge), 0)) + badge
 	title := truncate(s.Title.Render(m.step.Title), w)
@@ -728,8 +570,8 @@ func (m *stepModel) formFooter() string {
 			return s.Error.Render("✗ ") + errs[0].Error()
 		}
 	}
-	if m.rules != nil {
-		ok, line := m.rules.summary(m.vals)
+	if rules := m.run.Rules(); rules != nil {
+		ok, line := rulesSummary(rules, m.vals)
 		if ok {
 			return s.OK.Render("rules ✓ ") + s.Muted.Render(line)
 		}
@@ -766,7 +608,7 @@ func (m *stepModel) bodyLines() []string {
 		add(spin + " Loading the step's answers" + m.loadingWhat() + "…")
 	case phaseLoadError:
 		add("")
-		hang(s.Error.Render("✗ ")+"", "Couldn't load this step: "+plainErr(m.loadErr))
+		hang(s.Error.Render("✗ ")+"", "Couldn't load this step: "+plainErr(m.run.LoadErr))
 		add(s.Muted.Render("Nothing was changed. Press r to try again, esc to go back."))
 	case phaseRead:
 		m.instructions(add, hang)
@@ -781,29 +623,30 @@ func (m *stepModel) bodyLines() []string {
 		m.warningLines(hang)
 	case phaseFailed:
 		add("")
+		f := m.run.Failure()
 		switch {
-		case errors.Is(m.checkErr, errCheckCancelled):
+		case f.Cancelled:
 			hang(s.Warn.Render("■ "), "Check cancelled. Nothing was saved.")
-		case m.checkErr != nil:
-			hang(s.Error.Render("✗ "), "The check could not run: "+plainErr(m.checkErr))
+		case f.CheckErr != nil:
+			hang(s.Error.Render("✗ "), "The check could not run: "+plainErr(f.CheckErr))
 			add(s.Muted.Render("Nothing was saved."))
-		case m.outcome.Unreachable:
+		case f.Unreachable:
 			hang(s.Warn.Render("? "), "Couldn't reach the vendor to check this step.")
 		default:
 			hang(s.Error.Render("✗ "), "The check failed. Nothing was saved.")
 		}
-		if m.checkErr == nil {
-			if m.outcome.Detail != "" {
-				hang(s.Muted.Render("  Found: "), m.outcome.Detail)
+		if f.CheckErr == nil && !f.Cancelled {
+			if f.Detail != "" {
+				hang(s.Muted.Render("  Found: "), f.Detail)
 			}
-			if m.outcome.Fix != "" {
-				hang(s.Muted.Render("  Fix:   "), m.outcome.Fix)
+			if f.Fix != "" {
+				hang(s.Muted.Render("  Fix:   "), f.Fix)
 			}
 		}
 		m.outcomeWarnings(hang)
 		add("")
 		opts := "r retry the check · e edit the answers"
-		if m.checkErr == nil && m.outcome.Unreachable {
+		if m.run.CanCompleteUnverified() {
 			opts += " · u complete as unverified (verify later from the dashboard)"
 		}
 		add(s.Muted.Render(opts))
@@ -812,35 +655,37 @@ func (m *stepModel) bodyLines() []string {
 		add(spin + " Saving… (secrets to the store, then the step's state, in one go)")
 	case phaseSaveFailed:
 		add("")
-		hang(s.Error.Render("✗ "), "Couldn't save: "+plainErr(m.saveErr))
+		hang(s.Error.Render("✗ "), "Couldn't save: "+plainErr(m.run.Failure().SaveErr))
 		add(s.Muted.Render("Nothing was stored: the step is as it was. r tries again."))
 	case phaseDone:
+		out := m.run.Outcome()
 		add("")
-		add(s.OK.Render("done ✓") + " proof: " + s.ProofWord(m.outcome.Proof))
-		if m.outcome.Detail != "" {
-			hang("  ", m.outcome.Detail)
+		add(s.OK.Render("done ✓") + " proof: " + s.ProofWord(out.Proof))
+		if out.Detail != "" {
+			hang("  ", out.Detail)
 		}
 		m.outcomeWarnings(hang)
 		add("")
-		switch next := m.nextStepTitle(); {
-		case m.setup && next != "":
-			add(s.Muted.Render("enter: next step — ") + next)
-		case m.setup:
+		next := m.run.NextStep()
+		switch {
+		case m.run.Setup && next != nil:
+			add(s.Muted.Render("enter: next step — ") + next.Title)
+		case m.run.Setup:
 			add(s.OK.Render(m.integ.Name+": every step is done.") + s.Muted.Render(" enter: back home"))
 		default:
 			add(s.Muted.Render("enter: back home"))
 		}
-		if h := m.handoff(); h != "" {
+		if h := m.run.Handoff(); h != "" {
 			add("")
 			add(s.Title.Render("Hand-off message") + s.Muted.Render(" (c copies it)"))
 			for _, l := range strings.Split(strings.TrimRight(h, "\n"), "\n") {
 				hang("  ", l)
 			}
 		}
-		if m.setup && m.nextStepTitle() == "" && len(m.integ.Usage) > 0 {
+		if usage := m.run.Usage(); len(usage) > 0 {
 			add("")
 			add(s.Title.Render("Using it"))
-			for _, u := range m.integ.Usage {
+			for _, u := range usage {
 				hang("  • ", u)
 			}
 		}
@@ -898,6 +743,15 @@ func (m *stepModel) instructions(add func(string), hang func(string, string)) {
 			hang(s.Caveat.Render(" ! "), c)
 		}
 	}
+	if len(m.run.Notices) > 0 || m.formErr != "" {
+		add("")
+	}
+	for _, n := range m.run.Notices {
+		hang(s.Warn.Render(" ! "), n)
+	}
+	if m.formErr != "" {
+		hang(s.Error.Render("✗ "), m.formErr)
+	}
 	add("")
 	if len(m.step.Fields) == 0 {
 		add(s.Muted.Render("Nothing to type here: press enter to check and complete this step."))
@@ -911,30 +765,14 @@ func (m *stepModel) instructions(add func(string), hang func(string, string)) {
 }
 
 func (m *stepModel) warningLines(hang func(string, string)) {
-	for _, w := range m.warnings {
+	for _, w := range m.run.AnswerWarnings() {
 		hang(m.c.styles.Warn.Render("  ! "), w)
 	}
 }
 
-// outcomeWarnings shows the form's warnings and the check's, once each (the
-// backend repeats the answers' warnings in its outcome).
+// outcomeWarnings shows the answers' warnings and the check's, once each.
 func (m *stepModel) outcomeWarnings(hang func(string, string)) {
-	for _, w := range mergeWarnings(m.warnings, m.outcome.Warnings) {
+	for _, w := range m.run.Warnings() {
 		hang(m.c.styles.Warn.Render("  ! "), w)
 	}
-}
-
-// mergeWarnings joins warning lists, dropping repeats, in order.
-func mergeWarnings(lists ...[]string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, l := range lists {
-		for _, w := range l {
-			if !seen[w] {
-				seen[w] = true
-				out = append(out, w)
-			}
-		}
-	}
-	return out
 }

@@ -410,18 +410,11 @@ func TestChartHopOptionRulesLive(t *testing.T) {
 	// says why.
 	h.press("enter", "enter")
 	h.mustSee("Unavailable: off because the source of truth is ChartHop (outbound)")
-	// Turning it on flips the live verdict; submitting it is refused with
-	// the reason.
+	// An unavailable toggle cannot be switched on (issue 13.5): it stays
+	// off, with its reason, and the rules stay met.
 	h.press("left")
-	h.mustSee("rules ✗", "Unavailable: off because Reverse Sync is on")
-	h.press("enter", "enter", "enter")
-	if h.m.step.phase != phaseForm || len(fb.checks) != 0 {
-		t.Fatal("a broken set of options was accepted")
-	}
-	h.mustSee("Reverse Sync is on but unavailable with ChartHop as the source of truth")
-	// The form comes back with the answers: Reverse Sync off again, through.
-	h.press("enter", "enter", "right")
-	h.mustSee("rules ✓")
+	h.mustSee("rules ✓", "Unavailable: off because the source of truth is ChartHop (outbound)")
+	h.mustNotSee("rules ✗")
 	h.press("enter", "enter", "enter")
 	if len(fb.checks) != 1 {
 		t.Fatalf("checks = %d after a valid set", len(fb.checks))
@@ -442,7 +435,7 @@ func TestChartHopOptionsWithoutSource(t *testing.T) {
 	if len(fb.checks) != 0 {
 		t.Fatal("options without a source of truth reached the check")
 	}
-	h.mustSee("choose the source of truth first")
+	h.mustSee("Choose the source of truth first (charthop-lever/charthop-source)")
 }
 
 func TestSetupWalksTheSteps(t *testing.T) {
