@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -35,12 +36,20 @@ store, so you can walk all three integrations without any real account.
 
 The stand-ins accept any key, except one containing "invalid" (refused, 401)
 or "forbidden" (refused on the endpoints whose permission is probed, 403).
-PATCHBAY_DEMO_LATENCY=300ms delays every answer. --db PATH keeps the demo's
-database (for status or history afterwards); its secrets are never kept.
+PATCHBAY_DEMO_LATENCY=300ms delays every answer.
 
-demo --serve starts only the stand-ins on loopback, prints the
-PATCHBAY_<VENDOR>_URL lines to point patchbay at them, and serves until
-interrupted.`,
+The demo's profile is "demo". Without --db its database and secrets are
+thrown away on exit. --db PATH keeps them: the database at PATH, the stand-in
+keys in the encrypted vault beside it, whose passphrase is "demo". Reopen it
+with patchbay demo --db PATH, or look at it with, e.g.,
+  patchbay status --db PATH --profile demo
+  PATCHBAY_VAULT_PASSPHRASE=demo patchbay status --live --db PATH --profile demo
+
+demo --serve starts only the stand-ins on loopback, prints
+"export PATCHBAY_<VENDOR>_URL=..." lines that point patchbay at them (a shell
+can eval or source them), and serves until interrupted:
+  patchbay demo --serve > stand-ins.env &
+  . ./stand-ins.env`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.ProfileSet = cmd.Flags().Changed("profile")
@@ -69,8 +78,9 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 	defer srv.Close()
 
 	if opts.Serve {
+		// Lines a shell can eval or source (the URLs need no quoting).
 		for _, line := range srv.Env() {
-			fmt.Fprintln(termsafe.NewWriter(f.IO.Out), line)
+			fmt.Fprintln(termsafe.NewWriter(f.IO.Out), "export "+line)
 		}
 		fmt.Fprintf(f.IO.ErrOut, "patchbay: stand-ins serving on %s; Ctrl+C stops them\n", srv.Addr())
 		<-ctx.Done()
@@ -89,22 +99,66 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 		defer os.RemoveAll(dir)
 		dbPath = filepath.Join(dir, "demo.db")
 	}
-	db, err := store.Open(ctx, dbPath)
+	svc, err := f.demoService(ctx, srv, dbPath, opts.ProfileSet)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer svc.DB.Close()
+	return f.runTUI(ctx, svc, tui.Options{Mode: tui.ModeHome})
+}
+
+// demoService opens the demo's database and secrets and points the vendor
+// clients at the stand-ins.
+func (f *Factory) demoService(ctx context.Context, srv *standin.Servers, dbPath string, profileSet bool) (*app.Service, error) {
+	db, err := store.Open(ctx, dbPath)
+	if err != nil {
+		return nil, err
+	}
 	profile := "demo"
-	if opts.ProfileSet {
+	if profileSet {
 		profile = f.Globals.Profile
 	}
-	mem := secrets.NewMemory()
-	if err := db.SetSecretsBackend(ctx, profile, mem.Backend().Name); err != nil {
-		return err
+	st, err := f.demoSecrets(ctx, db)
+	if err == nil {
+		err = db.SetSecretsBackend(ctx, profile, st.Backend().Name)
 	}
-	svc := &app.Service{DB: db, Secrets: mem, Vendors: &app.Vendors{Version: patchbayVersion(), URLs: &app.URLs{
-		Lever: srv.LeverURL, Certn: srv.CertnURL, Vetty: srv.VettyURL, ChartHop: srv.ChartHopURL,
-	}}, Profile: profile}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	f.Globals.Profile = profile
-	return f.runTUI(ctx, svc, tui.Options{Mode: tui.ModeHome})
+	return &app.Service{DB: db, Secrets: st, Vendors: &app.Vendors{Version: patchbayVersion(), URLs: &app.URLs{
+		Lever: srv.LeverURL, Certn: srv.CertnURL, Vetty: srv.VettyURL, ChartHop: srv.ChartHopURL,
+	}}, Profile: profile}, nil
+}
+
+// The demo's passphrase is public: the vault only lets a reopened demo
+// database find the stand-in keys it was given. Its scrypt cost protects
+// nothing, so it is kept low and the demo stays quick.
+const (
+	demoVaultPassphrase = "demo"
+	demoVaultWorkFactor = 10
+)
+
+// demoSecrets is where the demo keeps its secrets: in memory for a throwaway
+// database, in the vault beside a database kept with --db (passphrase
+// "demo"), so that the demo reopened finds the keys it was given.
+func (f *Factory) demoSecrets(ctx context.Context, db *store.DB) (secrets.Store, error) {
+	if f.Globals.DBPath == "" {
+		return secrets.NewMemory(), nil
+	}
+	f.passphrase = demoVaultPassphrase
+	f.vaultFile = vaultPath(db.Path())
+	v := secrets.NewVault(f.vaultFile, f.vaultPassphrase, secrets.VaultOptions{WorkFactor: demoVaultWorkFactor})
+	exists, err := v.Exists()
+	if err != nil || !exists {
+		return v, err
+	}
+	if err := secrets.Probe(ctx, v); err != nil {
+		if errors.Is(err, secrets.ErrBadPassphrase) {
+			return nil, usageError("%s is a vault that is not the demo's (its passphrase is not %q); give the demo a database in a directory of its own", f.vaultFile, demoVaultPassphrase)
+		}
+		return nil, err
+	}
+	return v, nil
 }
