@@ -148,3 +148,26 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// doctor on a database in a shared directory such as /tmp never advises
+// changing the directory's mode: it suggests a private one.
+func TestDoctorNeverAdvisesChmodOfASharedDirectory(t *testing.T) {
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path="+filepath.Join(t.TempDir(), "no-bus"))
+	c := newCLI(t)
+	shared := filepath.Join(t.TempDir(), "shared")
+	if err := os.Mkdir(shared, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(shared, os.ModeSticky|0o777); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(shared, 0o700) })
+	c.db = filepath.Join(shared, "demo.db")
+	r := c.run("", "doctor", "--offline")
+	if strings.Contains(r.out, "chmod 700 "+shared) || strings.Contains(r.out, "chmod 700 the directory") {
+		t.Errorf("doctor advises chmod of a shared directory:\n%s", r.out)
+	}
+	if !strings.Contains(r.out, "shared with other users") || !strings.Contains(r.out, "mkdir -m 700") {
+		t.Errorf("doctor does not suggest a private directory:\n%s", r.out)
+	}
+}

@@ -191,7 +191,7 @@ func doctorDatabase(ctx context.Context, f *Factory, full bool) (db interface{ P
 	}
 	if problems := d.CheckPermissions(); len(problems) > 0 {
 		for _, p := range problems {
-			out = append(out, finding{levelFail, "perms", p, "chmod 700 the directory and 600 the database files"})
+			out = append(out, finding{levelFail, "perms", p.Detail, p.Fix})
 		}
 	} else {
 		out = append(out, finding{levelOK, "perms", "private to you (directory 0700, files 0600)", ""})

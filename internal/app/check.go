@@ -240,9 +240,14 @@ func outcomeOf(err error, st steps.Step, vendor string) Outcome {
 		out.Unreachable = true
 		out.Fix = fmt.Sprintf("%s asks patchbay to slow down: wait a minute and retry, or complete the step as unverified", vendor)
 	case ResultUnauthorized:
-		out.Fix = "the key was refused: copy it again (whole, without spaces)"
-		if st.Where != "" {
-			out.Fix += " from " + st.Where
+		switch {
+		case st.Refused != "":
+			out.Fix = "the key was refused. " + st.Refused
+		default:
+			out.Fix = "the key was refused: copy it again (whole, without spaces)"
+			if st.Where != "" {
+				out.Fix += " from " + st.Where
+			}
 		}
 		if st.Check == steps.CheckVettyKey {
 			out.Fix += "; if it was copied whole, the key's IP range may not include this machine's address: check the key's IP Address field in Vetty › Settings › API Management (0.0.0.0/0 allows any address)"

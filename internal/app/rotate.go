@@ -147,6 +147,10 @@ func (s *Service) PlanRotation(ctx context.Context, integration, key string) (Ro
 	if err != nil {
 		return RotationPlan{}, err
 	}
+	if rec, ok := recorded(states, "lever-key"); ok {
+		in = in.ForLeverRegion(rec.Values["region"])
+		st, _ = in.Step(st.ID)
+	}
 	values := map[string]string{}
 	for _, f := range st.Fields {
 		if f.IsSecret() {

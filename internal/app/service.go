@@ -124,6 +124,9 @@ func (s *Service) overview(ctx context.Context, events int) (Overview, error) {
 }
 
 func (s *Service) integrationView(in steps.Integration, states map[string]store.StepState, metas []store.SecretMeta, checks []store.CheckResult, now time.Time) IntegrationView {
+	if st, ok := recorded(states, "lever-key"); ok {
+		in = in.ForLeverRegion(st.Values["region"])
+	}
 	iv := IntegrationView{Integration: in}
 	live := map[string]string{}
 	for _, c := range checks {

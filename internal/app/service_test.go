@@ -89,7 +89,9 @@ func TestWrongKeyChangesNothingAndSaysWhatToDo(t *testing.T) {
 		key                     string
 		wantFix                 string
 	}{
-		{"lever invalid", "certn-lever", "lever-key", map[string]string{"region": "us"}, "an-invalid-key-000000", "copy it again"},
+		// Lever shows Certn's key only once: copying it again is impossible.
+		{"lever invalid", "certn-lever", "lever-key", map[string]string{"region": "us"}, "an-invalid-key-000000", "generate a new one"},
+		{"charthop lever invalid", "charthop-lever", "lever-key", map[string]string{"region": "us", "write_permissions": "create_requisitions,delete_requisitions,update_posting,update_requisition_fields"}, "an-invalid-key-000000", "named ChartHop"},
 		{"lever forbidden", "certn-lever", "lever-key", map[string]string{"region": "us"}, "a-forbidden-key-00000", "permissions"},
 		{"vetty invalid", "vetty-chattr", "vetty-key", map[string]string{"user": "ops@acme.test", "ip_allowlist": "203.0.113.0/24", "expiry_months": "24"}, "vetty-invalid-key-0000", "IP range"},
 	}
@@ -107,6 +109,9 @@ func TestWrongKeyChangesNothingAndSaysWhatToDo(t *testing.T) {
 			}
 			if !strings.Contains(out.Fix, tc.wantFix) {
 				t.Errorf("fix %q does not mention %q", out.Fix, tc.wantFix)
+			}
+			if tc.step == "lever-key" && tc.integration == "certn-lever" && strings.Contains(out.Fix, "copy it again") {
+				t.Errorf("fix %q asks to copy again a key Lever shows once", out.Fix)
 			}
 			if strings.Contains(out.Detail+out.Fix, tc.key) {
 				t.Error("the outcome repeats the key")
@@ -250,5 +255,34 @@ func TestRecoverLeavesAnotherLiveProcesssWriteAlone(t *testing.T) {
 	e.now = e.now.Add(ownerTTL + time.Hour)
 	if got, err := e.svc.Recover(ctx); err != nil || len(got) != 1 || got[0].Action != "rolled back" {
 		t.Fatalf("recovered %+v, %v; want one rollback", got, err)
+	}
+}
+
+// The links to Lever's site follow the region the admin chose: an EU
+// account signs in at hire.eu.lever.co, not hire.lever.co.
+func TestLeverLinksFollowTheRegion(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	e.run(t, "certn-lever", "lever-key", map[string]string{"region": "eu"}, map[string]string{"api_key": "lever-key-eu-0000-1111"})
+	iv := e.integration(t, "certn-lever")
+	for _, sv := range iv.Steps {
+		if strings.Contains(sv.Step.Link, "lever.co") && !strings.HasPrefix(sv.Step.Link, "https://hire.eu.lever.co/") {
+			t.Errorf("%s links to %s; want Lever's EU site", sv.Step.ID, sv.Step.Link)
+		}
+	}
+	if st, _ := iv.Integration.Step("lever-signing-token"); st.Link != "https://hire.eu.lever.co/settings/integrations" {
+		t.Errorf("the step screen's lever-signing-token link is %q", st.Link)
+	}
+	plan, err := e.svc.PlanRotation(ctx, "certn-lever", "api_key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Step.Link != "https://hire.eu.lever.co/settings/integrations" {
+		t.Errorf("the rotation guide links to %q", plan.Step.Link)
+	}
+	// The catalog itself is not changed for other profiles.
+	us, _ := steps.Lookup("certn-lever")
+	if st, _ := us.Step("lever-key"); st.Link != steps.LinkLever {
+		t.Errorf("the catalog's link became %q", st.Link)
 	}
 }

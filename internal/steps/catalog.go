@@ -21,6 +21,32 @@ const (
 	VettyWebhookKey = "chattr"
 )
 
+// leverSites is where an admin signs in to Lever, per region (the lever-key
+// step's "region" answer); the links of the steps above say hire.lever.co,
+// the US site.
+var leverSites = map[string]string{
+	"us":      "https://hire.lever.co",
+	"eu":      "https://hire.eu.lever.co",
+	"sandbox": "https://hire.sandbox.lever.co",
+}
+
+// ForLeverRegion returns the integration with its links to Lever's site
+// pointed at the region's (EU accounts sign in at hire.eu.lever.co). An
+// unknown or empty region leaves the links as they are.
+func (in Integration) ForLeverRegion(region string) Integration {
+	site, ok := leverSites[region]
+	if !ok || region == "us" {
+		return in
+	}
+	in.Steps = slices.Clone(in.Steps)
+	for i := range in.Steps {
+		if rest, found := strings.CutPrefix(in.Steps[i].Link, leverSites["us"]); found {
+			in.Steps[i].Link = site + rest
+		}
+	}
+	return in
+}
+
 // Integration IDs, in catalog order.
 const (
 	IntegrationVettyChattr   = "vetty-chattr"

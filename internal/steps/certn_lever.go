@@ -35,6 +35,7 @@ func certnLever() Integration {
 					"This is the one and only time Lever shows this key. If you lose it, disable the Certn integration toggle and repeat these steps to generate a new key.",
 					"patchbay checks that Lever accepts the key (GET /stages) and probes the endpoints Certn uses; a 403 names the endpoint the key may not reach.",
 				},
+				Refused: "Lever shows a key only once, so it cannot be copied again: generate a new one. On the Certn card in Lever › Settings › Integrations and API, switch the integration toggle off and on again, click Generate new key, and paste the new key here.",
 				Proof:   ProofVerified,
 				Check:   CheckLeverKeyCertn,
 				Creates: []string{"api_key"},

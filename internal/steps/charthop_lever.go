@@ -55,6 +55,7 @@ func charthopLever() Integration {
 				Caveats: []string{
 					"patchbay probes the read endpoints ChartHop uses (/requisitions, /requisition_fields, /postings, /users) and names any that answer 403; the write permissions it cannot check.",
 				},
+				Refused: "check in Lever › Settings › Integrations and API › API Credentials that the key named ChartHop is still active and copy it again, whole; if Lever no longer shows it, create a new key with the values above and paste that.",
 				Proof:   ProofVerified,
 				Check:   CheckLeverKeyChartHop,
 				Creates: []string{"api_key"},

@@ -115,6 +115,10 @@ type Step struct {
 	Proof   Proof     // the proof the step gets when everything passes
 	Check   CheckKind // the live check it wants, if any
 	Copy    []CopyItem
+	// Refused says what to do when the vendor refuses the key this step
+	// stores ("" = copy it again). A key the vendor shows only once cannot
+	// be copied again: the admin must generate a new one.
+	Refused string
 	// Creates lists the secret keys this step stores (field keys of kind secret).
 	Creates []string
 	// HandsOn lists the secret keys this step hands to another system; rotating

@@ -450,33 +450,65 @@ func (db *DB) Size(ctx context.Context) (int64, error) {
 	return pages * size, nil
 }
 
+// PermissionProblem is one way the database's files are open to other
+// users, and what to do about it.
+type PermissionProblem struct {
+	Detail string
+	Fix    string
+}
+
+func (p PermissionProblem) String() string { return p.Detail + "; " + p.Fix }
+
 // CheckPermissions lists, in plain words, every way the database directory,
 // file, or its -wal/-shm companions are open to other users (anything beyond
 // 0700 for the directory and 0600 for the files). Nil means all is private.
-// On Windows file modes do not express this, and it reports nothing.
-func (db *DB) CheckPermissions() []string {
+// A shared directory (sticky or writable by others, such as /tmp) is never
+// to be chmodded: the fix is a private directory. On Windows file modes do
+// not express this, and it reports nothing.
+func (db *DB) CheckPermissions() []PermissionProblem {
 	if runtime.GOOS == "windows" {
 		return nil
 	}
-	var problems []string
+	var problems []PermissionProblem
 	check := func(path string, want fs.FileMode, what string, mustExist bool) {
 		info, err := os.Stat(path)
 		if err != nil {
 			if mustExist || !errors.Is(err, fs.ErrNotExist) {
-				problems = append(problems, fmt.Sprintf("cannot inspect %s %s: %v", what, path, err))
+				problems = append(problems, PermissionProblem{fmt.Sprintf("cannot inspect %s %s: %v", what, path, err), "check that the path exists and is yours"})
 			}
 			return
 		}
-		if perm := info.Mode().Perm(); perm&^want != 0 {
-			problems = append(problems, fmt.Sprintf("%s %s has mode %04o, other users may access it; run: chmod %o %s",
-				what, path, perm, want, path))
+		perm := info.Mode().Perm()
+		if perm&^want == 0 {
+			return
 		}
+		if info.IsDir() && (info.Mode()&fs.ModeSticky != 0 || perm&0o002 != 0) {
+			problems = append(problems, PermissionProblem{
+				fmt.Sprintf("%s %s is shared with other users (mode %s)", what, path, modeString(info.Mode())),
+				fmt.Sprintf("do not change a shared directory; keep the database in a private one: mkdir -m 700 DIR, move %s there (or start again) and pass --db DIR/%s; without --db patchbay uses its own private state directory",
+					filepath.Base(db.path), filepath.Base(db.path)),
+			})
+			return
+		}
+		problems = append(problems, PermissionProblem{
+			fmt.Sprintf("%s %s has mode %04o, other users may access it", what, path, perm),
+			fmt.Sprintf("run: chmod %o %s", want, path),
+		})
 	}
 	check(filepath.Dir(db.path), dirMode, "directory", true)
 	check(db.path, fileMode, "database file", true)
 	check(db.path+"-wal", fileMode, "database file", false)
 	check(db.path+"-shm", fileMode, "database file", false)
 	return problems
+}
+
+// modeString words a directory's mode as chmod takes it, sticky bit included (1777).
+func modeString(m fs.FileMode) string {
+	n := uint32(m.Perm())
+	if m&fs.ModeSticky != 0 {
+		n |= 0o1000
+	}
+	return fmt.Sprintf("%04o", n)
 }
 
 // closeRows closes rows and reports an iteration error, if any.

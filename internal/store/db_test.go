@@ -174,6 +174,9 @@ func TestCheckPermissionsReportsLooseModes(t *testing.T) {
 		{"stricter is fine", 0o400, 0o500, nil},
 		{"world-readable file", 0o644, 0o700, []string{"database file", "0644", "chmod 600"}},
 		{"group-open directory", 0o600, 0o750, []string{"directory", "0750", "chmod 700"}},
+		// /tmp: never advise chmod of a shared directory.
+		{"sticky shared directory", 0o600, fs.ModeSticky | 0o777, []string{"shared with other users", "1777", "mkdir -m 700", "private"}},
+		{"world-writable directory", 0o600, 0o777, []string{"shared with other users", "mkdir -m 700"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -187,6 +190,11 @@ func TestCheckPermissionsReportsLooseModes(t *testing.T) {
 				t.Fatal(err)
 			}
 			problems := db.CheckPermissions()
+			for _, p := range problems {
+				if strings.Contains(p.String(), "chmod") && strings.Contains(p.Detail, "shared") {
+					t.Errorf("advises chmod of a shared directory: %q", p)
+				}
+			}
 			if tt.wantParts == nil {
 				if problems != nil {
 					t.Fatalf("problems %q, want none", problems)
@@ -197,7 +205,7 @@ func TestCheckPermissionsReportsLooseModes(t *testing.T) {
 				t.Fatalf("problems %q, want exactly one", problems)
 			}
 			for _, part := range tt.wantParts {
-				if !strings.Contains(problems[0], part) {
+				if !strings.Contains(problems[0].String(), part) {
 					t.Errorf("problem %q does not mention %q", problems[0], part)
 				}
 			}
