@@ -66,7 +66,7 @@ func inspectUnmarked(ctx context.Context, abs string) (adopt bool, err error) {
 	defer ro.Close()
 	var id int64
 	if err := ro.QueryRowContext(ctx, "PRAGMA application_id").Scan(&id); err != nil {
-		return false, fmt.Errorf("%w: %v", ErrForeignDatabase, err)
+		return false, notOurs(err)
 	}
 	if id == ApplicationID {
 		return false, nil
@@ -78,12 +78,22 @@ func inspectUnmarked(ctx context.Context, abs string) (adopt bool, err error) {
 	err = ro.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE type = 'table' AND name = 'schema_migrations')
 		FROM sqlite_schema`).Scan(&objects, &migrations)
 	if err != nil {
-		return false, fmt.Errorf("%w: %v", ErrForeignDatabase, err)
+		return false, notOurs(err)
 	}
 	if objects > 0 && migrations == 0 {
 		return false, fmt.Errorf("%w: it holds %d tables or indexes of another application", ErrForeignDatabase, objects)
 	}
 	return true, nil
+}
+
+// notOurs words a failed read of an unmarked file. Busy is no verdict: a
+// patchbay creating the database at this moment holds the lock, and Open
+// asks again.
+func notOurs(err error) error {
+	if isBusy(err) {
+		return err
+	}
+	return fmt.Errorf("%w: %v", ErrForeignDatabase, err)
 }
 
 // markApplicationID sets patchbay's mark on a database it adopted.

@@ -44,7 +44,7 @@ func foreignSQLite(t *testing.T, path string, appID int) {
 func TestOpenRefusesForeignFiles(t *testing.T) {
 	dir := t.TempDir()
 	cases := map[string]func(path string){
-		"another application's SQLite file": func(p string) { foreignSQLite(t, p, 0) },
+		"another application's SQLite file":         func(p string) { foreignSQLite(t, p, 0) },
 		"a SQLite file with another application_id": func(p string) { foreignSQLite(t, p, 0x46534c31) },
 		"not SQLite at all": func(p string) {
 			if err := os.WriteFile(p, []byte("name,key\nacme,not-a-database\n"), 0o600); err != nil {

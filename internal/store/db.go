@@ -114,7 +114,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err := prepareFiles(abs); err != nil {
 		return nil, fmt.Errorf("open database %s: %w", abs, err)
 	}
-	adopt, err := identity(ctx, abs)
+	var adopt bool
+	err = retryBusy(ctx, func() (err error) {
+		adopt, err = identity(ctx, abs)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", abs, err)
 	}
