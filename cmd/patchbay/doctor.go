@@ -56,7 +56,11 @@ seconds on a log of a million events.
 It exits 1 when something must be fixed, and says what to do.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts.Vendors = vendorEndpoints(f.getenv)
+			ov, err := f.Overrides()
+			if err != nil {
+				return err
+			}
+			opts.Vendors = vendorEndpoints(ov)
 			return doctorRun(cmd.Context(), opts)
 		},
 	}
@@ -303,10 +307,12 @@ func shortNetErr(err error) string {
 
 // vendorEndpoints lists the vendor API addresses doctor dials, honouring the
 // PATCHBAY_<VENDOR>_URL overrides the clients use.
-func vendorEndpoints(getenv func(string) string) []vendorEndpoint {
+func vendorEndpoints(overrides []EndpointOverride) []vendorEndpoint {
 	pick := func(env, def string) string {
-		if v := getenv(env); v != "" {
-			return v
+		for _, o := range overrides {
+			if o.Variable == env {
+				return o.URL
+			}
 		}
 		return def
 	}

@@ -35,6 +35,10 @@ type Factory struct {
 	// profileReady: the profile was found (or created) once this run.
 	profileReady bool
 
+	// overrides are the checked PATCHBAY_<VENDOR>_URL values (see Overrides).
+	overrides     []EndpointOverride
+	overridesRead bool
+
 	db  *store.DB
 	svc *app.Service
 }

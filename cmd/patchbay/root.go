@@ -77,7 +77,13 @@ Run it without a command for the home screen.`,
 			if cmd.Flags().Changed("db") && f.Globals.DBPath == "" {
 				return usageError("--db: give the database's path (an empty one would mean the default database)")
 			}
-			return f.validateGlobals()
+			if err := f.validateGlobals(); err != nil {
+				return err
+			}
+			if cmd.Name() == "demo" {
+				return nil // the demo talks to its own stand-ins only
+			}
+			return f.announceOverrides()
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return homeRun(cmd.Context(), f)

@@ -5,10 +5,6 @@ import (
 	"fmt"
 
 	"github.com/patchbay/patchbay/internal/app"
-	"github.com/patchbay/patchbay/internal/clients/certn"
-	"github.com/patchbay/patchbay/internal/clients/charthop"
-	"github.com/patchbay/patchbay/internal/clients/lever"
-	"github.com/patchbay/patchbay/internal/clients/vetty"
 	"github.com/patchbay/patchbay/internal/termsafe"
 )
 
@@ -22,6 +18,10 @@ func (f *Factory) Service(ctx context.Context) (*app.Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	urls, err := f.vendorURLs()
+	if err != nil {
+		return nil, err
+	}
 	sec, err := f.Secrets(ctx)
 	if err != nil {
 		return nil, err
@@ -29,7 +29,7 @@ func (f *Factory) Service(ctx context.Context) (*app.Service, error) {
 	svc := &app.Service{
 		DB:      db,
 		Secrets: sec,
-		Vendors: &app.Vendors{Version: patchbayVersion(), URLs: f.vendorURLs()},
+		Vendors: &app.Vendors{Version: patchbayVersion(), URLs: urls},
 		Profile: f.Globals.Profile,
 	}
 	recovered, err := svc.Recover(ctx)
@@ -56,15 +56,4 @@ func (f *Factory) ReadService(ctx context.Context) (*app.Service, error) {
 		return nil, err
 	}
 	return &app.Service{DB: db, Profile: f.Globals.Profile}, nil
-}
-
-// vendorURLs passes the PATCHBAY_<VENDOR>_URL overrides to the clients
-// through the factory's environment, so tests need not change the process's.
-func (f *Factory) vendorURLs() *app.URLs {
-	return &app.URLs{
-		Lever:    f.getenv(lever.EnvURL),
-		Certn:    f.getenv(certn.EnvURL),
-		Vetty:    f.getenv(vetty.EnvURL),
-		ChartHop: f.getenv(charthop.EnvURL),
-	}
 }

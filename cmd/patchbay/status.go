@@ -93,6 +93,9 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		return err
 	}
 	report.NotAnswered = notAnswered
+	if report.EndpointOverrides, err = opts.F.Overrides(); err != nil {
+		return err
+	}
 	if opts.JSON {
 		enc := json.NewEncoder(opts.F.IO.Out)
 		enc.SetIndent("", "  ")

@@ -96,7 +96,27 @@ func (s *Service) Check(ctx context.Context, sub Submission) (Outcome, error) {
 	}
 	res := s.liveCheck(ctx, in, st, values, secretsGiven)
 	res.Warnings = append(warnings, res.Warnings...)
+	if res.OK && res.Proof == steps.ProofVerified {
+		if vendor, u := s.override(st.Check); u != "" {
+			// Then it is that endpoint's word, not the vendor's: say so.
+			res.Endpoint = u
+			res.Detail += " (answered by " + u + ", an endpoint override, not " + vendor + "'s own address)"
+		}
+	}
 	return res, nil
+}
+
+// override is the vendor a check asks and the endpoint override replacing
+// its address, if any.
+func (s *Service) override(check steps.CheckKind) (vendor, url string) {
+	vendor = "lever"
+	if check == steps.CheckVettyKey {
+		vendor = "vetty"
+	}
+	if ov, ok := s.Vendors.(interface{ Override(vendor string) string }); ok {
+		return vendor, ov.Override(vendor)
+	}
+	return vendor, ""
 }
 
 func createsSigningToken(st steps.Step) bool {

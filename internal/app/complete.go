@@ -104,6 +104,9 @@ func (s *Service) Complete(ctx context.Context, sub Submission, out Outcome) err
 		summary += " — " + string(proof)
 	}
 	detail := map[string]string{"proof": string(proof)}
+	if out.Endpoint != "" {
+		detail["endpoint"] = out.Endpoint
+	}
 	for _, m := range metas {
 		detail[m.Key+"_last4"] = m.Last4
 	}

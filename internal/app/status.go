@@ -20,6 +20,16 @@ type StatusReport struct {
 	// NotAnswered counts the live checks of this run that gave no answer
 	// within the run's bound (they show their last result).
 	NotAnswered int `json:"not_answered"`
+	// EndpointOverrides are the vendor addresses replaced for this run
+	// (PATCHBAY_<VENDOR>_URL): whose answers the checks above are.
+	EndpointOverrides []EndpointOverride `json:"endpoint_overrides,omitempty"`
+}
+
+// EndpointOverride is one vendor address replaced by a PATCHBAY_<VENDOR>_URL.
+type EndpointOverride struct {
+	Vendor   string `json:"vendor"`
+	Variable string `json:"variable"`
+	URL      string `json:"url"`
 }
 
 // IntegrationStatus is one integration in the status report.

@@ -106,4 +106,7 @@ type Outcome struct {
 	// Unreachable is true when the vendor could not be reached: the admin may
 	// complete the step as unverified.
 	Unreachable bool
+	// Endpoint is the base URL that answered when it was an endpoint
+	// override (PATCHBAY_<VENDOR>_URL), "" for the vendor's own address.
+	Endpoint string
 }

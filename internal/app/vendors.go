@@ -18,15 +18,15 @@ import (
 )
 
 // Vendors implements Checker with the real vendor clients. Base URLs come
-// from the clients' defaults or the PATCHBAY_<VENDOR>_URL variables.
+// from the clients' defaults or URLs.
 type Vendors struct {
 	HTTP    *http.Client // nil: the clients' default
 	Version string
 	Timeout time.Duration // per logical call; 0: the clients' default
 	OnCall  func(httpx.Call)
-	// URLs, when set, override every vendor's base URL (the demo and tests
-	// point them at the stand-ins); otherwise PATCHBAY_<VENDOR>_URL or the
-	// vendor's own address applies.
+	// URLs, when set, override vendors' base URLs (cmd/patchbay passes the
+	// checked PATCHBAY_<VENDOR>_URL values; the demo and tests point them at
+	// the stand-ins); an empty field leaves the vendor's own address.
 	URLs *URLs
 
 	mu       sync.Mutex
@@ -55,6 +55,15 @@ func (v *Vendors) options(l *rate.Limiter) httpx.Options {
 	return httpx.Options{Version: v.Version, Timeout: v.Timeout, OnCall: v.OnCall, Limiter: l}
 }
 
+// Override is the base URL that replaces vendor's own address ("lever",
+// "vetty", …), or "" when the vendor's own address is used.
+func (v *Vendors) Override(vendor string) string {
+	if v.URLs == nil {
+		return ""
+	}
+	return map[string]string{"lever": v.URLs.Lever, "certn": v.URLs.Certn, "vetty": v.URLs.Vetty, "charthop": v.URLs.ChartHop}[vendor]
+}
+
 // URLs are base URLs for the four vendor APIs.
 type URLs struct {
 	Lever, Certn, Vetty, ChartHop string
@@ -72,12 +81,9 @@ func (v *Vendors) lever(region, key string) (*lever.Client, error) {
 }
 
 func (v *Vendors) vetty(key string) (*vetty.Client, error) {
-	base, err := vetty.BaseURL()
+	base := vetty.DefaultBaseURL
 	if v.URLs != nil && v.URLs.Vetty != "" {
-		base, err = v.URLs.Vetty, nil
-	}
-	if err != nil {
-		return nil, err
+		base = v.URLs.Vetty
 	}
 	return vetty.New(v.HTTP, base, key, v.options(v.limiter("vetty", key, func() *rate.Limiter {
 		return rate.NewLimiter(vetty.DefaultRate, vetty.DefaultBurst)

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -21,7 +20,8 @@ import (
 // Vendor is the name used in calls and errors.
 const Vendor = "certn"
 
-// EnvURL overrides the base URL whatever the environment.
+// EnvURL names the variable that overrides the base URL whatever the
+// environment; cmd/patchbay reads and checks it.
 const EnvURL = "PATCHBAY_CERTN_URL"
 
 // KeyLifetime: CertnCentric API keys expire 365 days after creation.
@@ -44,15 +44,8 @@ var environments = map[string]string{
 	"production": "https://api.certn.co",
 }
 
-// BaseURL is the API host for environment ("production" or "sandbox"),
-// unless PATCHBAY_CERTN_URL is set, which wins.
+// BaseURL is the API host for environment ("production" or "sandbox").
 func BaseURL(environment string) (string, error) {
-	if v := strings.TrimSpace(os.Getenv(EnvURL)); v != "" {
-		if _, err := httpx.ParseBaseURL(v); err != nil {
-			return "", fmt.Errorf("%s: %w", EnvURL, err)
-		}
-		return v, nil
-	}
 	u, ok := environments[strings.ToLower(strings.TrimSpace(environment))]
 	if !ok {
 		return "", fmt.Errorf("unknown Certn environment %q (want production or sandbox)", environment)

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -27,7 +26,8 @@ import (
 // Vendor is the name used in calls and errors.
 const Vendor = "charthop"
 
-// EnvURL overrides DefaultBaseURL.
+// EnvURL names the variable that overrides DefaultBaseURL; cmd/patchbay
+// reads and checks it.
 const EnvURL = "PATCHBAY_CHARTHOP_URL"
 
 // DefaultBaseURL is ChartHop's API host.
@@ -41,17 +41,6 @@ const (
 
 // DefaultPageSize is the page size Jobs asks for.
 const DefaultPageSize = 100
-
-// BaseURL is DefaultBaseURL unless PATCHBAY_CHARTHOP_URL is set.
-func BaseURL() (string, error) {
-	if v := strings.TrimSpace(os.Getenv(EnvURL)); v != "" {
-		if _, err := httpx.ParseBaseURL(v); err != nil {
-			return "", fmt.Errorf("%s: %w", EnvURL, err)
-		}
-		return v, nil
-	}
-	return DefaultBaseURL, nil
-}
 
 // slugRE is what an org slug in app.charthop.com/<slug>/ looks like.
 var slugRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$`)

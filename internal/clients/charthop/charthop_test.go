@@ -25,17 +25,6 @@ func setup(t *testing.T, opts standin.Options, token, org string) (*standin.Serv
 	return s, c
 }
 
-func TestBaseURL(t *testing.T) {
-	t.Setenv(charthop.EnvURL, "")
-	if u, err := charthop.BaseURL(); u != "https://api.charthop.com" || err != nil {
-		t.Fatalf("BaseURL = %q, %v", u, err)
-	}
-	t.Setenv(charthop.EnvURL, "http://127.0.0.1:5/charthop")
-	if u, err := charthop.BaseURL(); u != "http://127.0.0.1:5/charthop" || err != nil {
-		t.Fatalf("BaseURL = %q, %v", u, err)
-	}
-}
-
 func TestNewRejectsBadSlugs(t *testing.T) {
 	for _, org := range []string{"", "acme/corp", "../admin", "a b", "-acme", strings.Repeat("a", 101)} {
 		if _, err := charthop.New(nil, "https://api.charthop.com", "tok", org, httpx.Options{}); err == nil {

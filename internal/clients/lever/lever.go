@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 
@@ -21,7 +20,9 @@ import (
 // Vendor is the name used in calls and errors.
 const Vendor = "lever"
 
-// EnvURL overrides the base URL whatever the region (local stand-ins, proxies).
+// EnvURL names the variable that overrides the base URL whatever the region
+// (local stand-ins, proxies). cmd/patchbay reads and checks it; the client
+// is handed the result.
 const EnvURL = "PATCHBAY_LEVER_URL"
 
 // Lever's documented token bucket: ~10 requests/s per key, bursts to 20.
@@ -51,15 +52,8 @@ func Regions() []string {
 	return r
 }
 
-// BaseURL is the API root for region ("us", "eu", "sandbox"), unless
-// PATCHBAY_LEVER_URL is set, which wins.
+// BaseURL is the API root for region ("us", "eu", "sandbox").
 func BaseURL(region string) (string, error) {
-	if v := strings.TrimSpace(os.Getenv(EnvURL)); v != "" {
-		if _, err := httpx.ParseBaseURL(v); err != nil {
-			return "", fmt.Errorf("%s: %w", EnvURL, err)
-		}
-		return v, nil
-	}
 	u, ok := regions[strings.ToLower(strings.TrimSpace(region))]
 	if !ok {
 		return "", fmt.Errorf("unknown Lever region %q (want one of %s)", region, strings.Join(Regions(), ", "))

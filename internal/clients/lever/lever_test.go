@@ -54,22 +54,19 @@ func (n *noWait) sleep(ctx context.Context, d time.Duration) error {
 
 func TestBaseURL(t *testing.T) {
 	tests := []struct {
-		region, env, want string
-		wantErr           bool
+		region, want string
+		wantErr      bool
 	}{
-		{"us", "", "https://api.lever.co/v1", false},
-		{"EU", "", "https://api.eu.lever.co/v1", false},
-		{"sandbox", "", "https://api.sandbox.lever.co/v1", false},
-		{"mars", "", "", true},
-		{"us", "http://127.0.0.1:9999/lever/v1", "http://127.0.0.1:9999/lever/v1", false},
-		{"mars", "http://127.0.0.1:9999/lever/v1", "http://127.0.0.1:9999/lever/v1", false},
-		{"us", "not a url", "", true},
+		{"us", "https://api.lever.co/v1", false},
+		{"EU", "https://api.eu.lever.co/v1", false},
+		{"sandbox", "https://api.sandbox.lever.co/v1", false},
+		{"mars", "", true},
 	}
 	for _, tt := range tests {
-		t.Setenv(lever.EnvURL, tt.env)
+		t.Setenv(lever.EnvURL, "http://127.0.0.1:9999/lever/v1") // read by cmd/patchbay, never here
 		got, err := lever.BaseURL(tt.region)
 		if got != tt.want || (err != nil) != tt.wantErr {
-			t.Errorf("BaseURL(%q) with env %q = %q, %v", tt.region, tt.env, got, err)
+			t.Errorf("BaseURL(%q) = %q, %v", tt.region, got, err)
 		}
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 
@@ -26,7 +25,8 @@ import (
 // Vendor is the name used in calls and errors.
 const Vendor = "vetty"
 
-// EnvURL overrides DefaultBaseURL.
+// EnvURL names the variable that overrides DefaultBaseURL; cmd/patchbay
+// reads and checks it.
 const EnvURL = "PATCHBAY_VETTY_URL"
 
 // DefaultBaseURL is inferred from third-party code calling api.vetty.co.
@@ -46,17 +46,6 @@ const DefaultPageSize = 100
 // refused the same way as a wrong one.
 const IPRangeHint = "Vetty binds each API key to the IP range chosen when it was created; " +
 	"if this machine's public address is outside that range, Vetty refuses even a valid key"
-
-// BaseURL is DefaultBaseURL unless PATCHBAY_VETTY_URL is set.
-func BaseURL() (string, error) {
-	if v := strings.TrimSpace(os.Getenv(EnvURL)); v != "" {
-		if _, err := httpx.ParseBaseURL(v); err != nil {
-			return "", fmt.Errorf("%s: %w", EnvURL, err)
-		}
-		return v, nil
-	}
-	return DefaultBaseURL, nil
-}
 
 // AccessError wraps a 401 or 403 from Vetty with IPRangeHint. errors.Is
 // still finds httpx.ErrUnauthorized and errors.As an *httpx.ForbiddenError.

@@ -29,21 +29,6 @@ func setup(t *testing.T, opts standin.Options, key string) (*standin.Servers, *v
 	return s, c
 }
 
-func TestBaseURL(t *testing.T) {
-	t.Setenv(vetty.EnvURL, "")
-	if u, err := vetty.BaseURL(); u != vetty.DefaultBaseURL || err != nil {
-		t.Fatalf("BaseURL = %q, %v", u, err)
-	}
-	t.Setenv(vetty.EnvURL, "http://localhost:9/vetty/cfapi/v1")
-	if u, err := vetty.BaseURL(); u != "http://localhost:9/vetty/cfapi/v1" || err != nil {
-		t.Fatalf("BaseURL = %q, %v", u, err)
-	}
-	t.Setenv(vetty.EnvURL, "localhost:9")
-	if _, err := vetty.BaseURL(); err == nil {
-		t.Fatal("accepted a URL without scheme")
-	}
-}
-
 func TestPackagesSpanPages(t *testing.T) {
 	s, c := setup(t, standin.Options{PageSize: 3}, "vetty-key")
 	pk, err := c.Packages(context.Background())
