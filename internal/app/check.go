@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/patchbay/patchbay/internal/steps"
 )
@@ -172,6 +174,32 @@ func (s *Service) liveCheck(ctx context.Context, in steps.Integration, st steps.
 		}
 		return Outcome{Proof: steps.ProofVerified, OK: true, Detail: fmt.Sprintf("the key lists %d Vetty package(s): %s", len(pkgs), list(pkgs, 6))}
 
+	case steps.CheckVettyPackages:
+		key, err := s.secretFor(ctx, in.ID, "api_key", nil)
+		if err != nil {
+			return failedPrecondition(err)
+		}
+		pkgs, err := s.Vendors.VettyPackages(ctx, key)
+		if err != nil {
+			return outcomeOf(err, st, "Vetty")
+		}
+		m, err := steps.ParseChattrMapping(values["packages"])
+		if err != nil {
+			return Outcome{Proof: steps.ProofVerified, Detail: err.Error(), Fix: "edit the answers"}
+		}
+		var missing []string
+		for _, pp := range m {
+			if !slices.Contains(pkgs, pp.Package) {
+				missing = append(missing, fmt.Sprintf("%q (for %s)", pp.Package, pp.Position))
+			}
+		}
+		if len(missing) > 0 {
+			return Outcome{Proof: steps.ProofVerified,
+				Detail: fmt.Sprintf("Vetty does not list %s; it lists: %s", strings.Join(missing, ", "), list(pkgs, 12)),
+				Fix:    "edit the answers and choose packages Vetty lists"}
+		}
+		return Outcome{Proof: steps.ProofVerified, OK: true, Detail: fmt.Sprintf("Vetty lists every package named (%d position(s))", len(m))}
+
 	case steps.CheckLeverKeyCertn, steps.CheckLeverKeyChartHop:
 		region, key, err := s.leverCredentials(ctx, in.ID, values, given)
 		if err != nil {
@@ -235,9 +263,10 @@ func (s *Service) liveCheck(ctx context.Context, in steps.Integration, st steps.
 			token = v
 		}
 		if err := s.Vendors.LeverSignatureSelfTest(token); err != nil {
-			return Outcome{Proof: steps.ProofChecked, Detail: "the signature self-test failed: " + err.Error(), Fix: "copy the signing token again from Lever's Webhooks tab"}
+			return Outcome{Proof: steps.ProofChecked, Detail: "the format check failed: " + err.Error(), Fix: "copy the signing token again from Lever's Webhooks tab"}
 		}
-		return Outcome{Proof: steps.ProofChecked, OK: true, Detail: "a webhook signed with this token verifies with Lever's scheme (HMAC-SHA256 of token + triggeredAt)"}
+		// Only Lever knows its token: this proves the format, not the value.
+		return Outcome{Proof: steps.ProofChecked, OK: true, Detail: fmt.Sprintf("format check: %d characters, no whitespace, usable with Lever's signature scheme (HMAC-SHA256 of token + triggeredAt); Lever cannot be asked whether it is the token it signs with", utf8.RuneCountInString(token))}
 	}
 	return Outcome{Proof: st.Proof, OK: true}
 }

@@ -99,6 +99,19 @@ func (s *Service) Complete(ctx context.Context, sub Submission, out Outcome) err
 		}
 	}
 
+	// A kept secret takes the re-run's answers too: a new expiry counts
+	// from when the secret was created.
+	for _, key := range st.Creates {
+		meta, ok := stored[key]
+		if _, isNew := given[key]; isNew || !ok {
+			continue
+		}
+		if exp, ok := st.SecretExpiry(values, meta.CreatedAt); ok && !exp.Equal(meta.ExpiresAt) {
+			meta.ExpiresAt = exp
+			metas = append(metas, meta)
+		}
+	}
+
 	summary := fmt.Sprintf("%s: %s", st.Title, outcome)
 	if proof != "" && proof != steps.ProofUnverified {
 		summary += " — " + string(proof)
@@ -177,6 +190,8 @@ func stepCheckName(st steps.Step) string {
 		return SecretCheckName("api_key")
 	case steps.CheckLeverStage:
 		return CheckTriggerStage
+	case steps.CheckVettyPackages:
+		return CheckPackageMapping
 	case steps.CheckLeverSignature:
 		return SecretCheckName("signing_token")
 	}

@@ -39,7 +39,7 @@ func (e *testEnv) completeVettyChattr(t *testing.T, key, months string) {
 	e.run(t, in, "vetty-key", map[string]string{"user": "ops@acme.test", "ip_allowlist": "0.0.0.0/0", "expiry_months": months}, map[string]string{"api_key": key})
 	e.run(t, in, "vetty-webhook", map[string]string{"confirmed": "true"}, nil)
 	e.run(t, in, "chattr-connect", map[string]string{"token_status": "valid", "confirmed": "true"}, nil)
-	e.run(t, in, "chattr-packages", map[string]string{"packages": "Driver=Criminal + MVR;Warehouse Associate=Basic Criminal"}, nil)
+	e.run(t, in, "chattr-packages", map[string]string{"packages": "Driver=Driver (MVR);Warehouse Associate=Basic"}, nil)
 }
 
 func (e *testEnv) completeChartHopLever(t *testing.T) {

@@ -321,13 +321,23 @@ func (r *StepRun) describe(p FieldPlan) string {
 			parts = append(parts, "Type it by hand.")
 		case !p.Choice:
 			names := optionValues(p.Options)
-			parts = append(parts, "From the vendor: "+strings.Join(names, ", ")+".")
+			parts = append(parts, sourceVendor(p.Field.Source)+" lists: "+strings.Join(names, ", ")+".")
 			if p.Field.Kind == steps.KindMapping {
-				parts = append(parts, "For example: "+mappingExample(names)+" (ctrl+e completes a package after =).")
+				parts = append(parts, "E.g. "+mappingExample(names)+" (ctrl+e completes the package after =).")
 			}
 		}
 	}
 	return strings.Join(parts, " ")
+}
+
+func sourceVendor(src steps.OptionSource) string {
+	switch src {
+	case steps.SourceVettyPackages:
+		return "Vetty"
+	case steps.SourceLeverStages:
+		return "Lever"
+	}
+	return "The vendor"
 }
 
 // mappingExample writes a position mapping with the vendor's own names.

@@ -3,6 +3,7 @@ package app
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/patchbay/patchbay/internal/steps"
 )
@@ -112,5 +113,25 @@ func TestStepRunVettyPackages(t *testing.T) {
 		OptErr: map[string]error{"packages": ErrNoOptions}})
 	if err := offline.CheckField("packages", "Driver=Basic Criminal"); err != nil {
 		t.Errorf("offline, the mapping was refused: %v", err)
+	}
+}
+
+// Issue 13.3: re-running vetty-key with the key kept and a new expiry
+// moves the countdown.
+func TestRerunKeptKeyTakesNewExpiry(t *testing.T) {
+	e := newTestEnv(t)
+	const in = "vetty-chattr"
+	values := map[string]string{"user": "ops@acme.test", "ip_allowlist": "203.0.113.0/24", "expiry_months": "24"}
+	e.run(t, in, "vetty-key", values, map[string]string{"api_key": "vk_live_7Qm2ZpXs81tRwLc4"})
+	created := e.now
+	e.now = e.now.Add(48 * time.Hour)
+	values["expiry_months"] = "1"
+	e.run(t, in, "vetty-key", values, nil)
+	iv := e.integration(t, in)
+	if len(iv.Secrets) != 1 {
+		t.Fatalf("secrets = %+v", iv.Secrets)
+	}
+	if got, want := iv.Secrets[0].ExpiresAt, created.AddDate(0, 1, 0); !got.Equal(want) {
+		t.Errorf("expires %s, want %s (one month after the key was created)", got, want)
 	}
 }

@@ -51,7 +51,8 @@ func certnLever() Integration {
 					"Copy the signing token and paste it here; patchbay saves it somewhere safe: your secrets store.",
 				},
 				Fields: []Field{
-					secretField("signing_token", "Webhook signing token", "Paste the signing token from Lever's Webhooks tab. It goes to your secrets store, never shown again."),
+					{Key: "signing_token", Label: "Webhook signing token", Kind: KindSecret, Validate: ValidateSigningToken,
+						Help: "Paste the signing token from Lever's Webhooks tab (at least 16 characters, no spaces). It goes to your secrets store, never shown again."},
 				},
 				Caveats: []string{
 					"Lever signs webhooks with this token; if you regenerate it in Lever, rotate it in patchbay so Certn is given the new one too.",

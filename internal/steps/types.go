@@ -86,6 +86,9 @@ const (
 	CheckLeverKeyChartHop CheckKind = "lever.key.charthop"
 	// CheckLeverStage: the trigger stage exists in Lever.
 	CheckLeverStage CheckKind = "lever.stage"
+	// CheckVettyPackages: every package a position mapping names is listed
+	// by Vetty.
+	CheckVettyPackages CheckKind = "vetty.packages"
 	// CheckLeverSignature is offline: a payload signed with the stored token
 	// by Lever's scheme (HMAC-SHA256 over token+triggeredAt) verifies. It needs
 	// no network, so it never ends in "unverified".

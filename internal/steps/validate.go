@@ -87,6 +87,31 @@ func ValidateSecret(v string) (string, []string, error) {
 	return v, nil, nil
 }
 
+// MinSigningTokenLen is the shortest Lever webhook signing token accepted:
+// Lever's tokens are long random strings, so a shorter paste is a fragment.
+const MinSigningTokenLen = 16
+
+// ValidateSigningToken is ValidateSecret plus a length: a token shorter
+// than MinSigningTokenLen characters is refused. The input is never quoted.
+func ValidateSigningToken(v string) (string, []string, error) {
+	n, w, err := ValidateSecret(v)
+	if err != nil {
+		return "", nil, err
+	}
+	if l := utf8.RuneCountInString(n); l < MinSigningTokenLen {
+		return "", nil, invalid(fmt.Sprintf("is %d characters long; Lever's signing tokens have at least %d, so copy the whole token from the Webhooks tab", l, MinSigningTokenLen))
+	}
+	return n, w, nil
+}
+
+// Months words a number of months: "1 month", "24 months".
+func Months(n int) string {
+	if n == 1 {
+		return "1 month"
+	}
+	return fmt.Sprintf("%d months", n)
+}
+
 // ValidateCIDRList accepts comma-separated IPv4 and IPv6 ranges (a bare
 // address counts as a one-address range). Items are trimmed, empty items
 // (a trailing comma) dropped and duplicates removed. A range with host bits
@@ -186,7 +211,7 @@ func ValidateExpiryMonths(v string) (string, []string, error) {
 	}
 	var warnings []string
 	if n < 6 {
-		warnings = append(warnings, fmt.Sprintf("the key stops working after %d months and the connection with it; the article recommends a longer period (24 months)", n))
+		warnings = append(warnings, fmt.Sprintf("the key stops working after %s and the connection with it; the article recommends a longer period (24 months)", Months(n)))
 	}
 	return strconv.Itoa(n), warnings, nil
 }

@@ -285,3 +285,32 @@ func TestCertnTags(t *testing.T) {
 		t.Errorf("no tags, collisions %q", w)
 	}
 }
+
+// Issue 13.12: a signing token shorter than 16 characters or holding
+// whitespace is refused, without quoting it.
+func TestValidateSigningToken(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+		bad      bool
+	}{
+		{in: " whsec_0123456789abcdef\n", want: "whsec_0123456789abcdef"},
+		{in: "tok_abc", bad: true},
+		{in: "whsec_0123 456789abcdef", bad: true},
+	} {
+		got, _, err := ValidateSigningToken(tc.in)
+		if (err != nil) != tc.bad || got != tc.want {
+			t.Errorf("ValidateSigningToken(%q) = %q, %v", tc.in, got, err)
+		}
+		if err != nil && strings.Contains(err.Error(), strings.TrimSpace(tc.in)) {
+			t.Errorf("the message quotes the token: %v", err)
+		}
+	}
+}
+
+// Issue 13.12: "after 1 month", not "after 1 months".
+func TestExpiryWarningSingular(t *testing.T) {
+	_, w, err := ValidateExpiryMonths("1")
+	if err != nil || len(w) != 1 || !strings.Contains(w[0], "after 1 month and") {
+		t.Errorf("warnings = %q, %v", w, err)
+	}
+}

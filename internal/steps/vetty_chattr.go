@@ -126,11 +126,13 @@ func vettyChattr() Integration {
 				},
 				Fields: []Field{
 					{Key: "packages", Label: "Package per position", Kind: KindMapping, Source: SourceVettyPackages,
-						Help:     "Position=Package pairs separated by ';', e.g. Warehouse Associate=Basic Criminal;Driver=Criminal + MVR. Package names are offered from Vetty when it is reachable.",
+						Help:     "Position=Package pairs separated by ';'; each package must be one Vetty lists.",
 						Validate: ValidateChattrMapping},
 				},
 				Handoff: chattrHandoff,
-				Proof:   ProofChecked,
+				// Vetty lists its packages: each one named is checked there.
+				Proof: ProofVerified,
+				Check: CheckVettyPackages,
 			},
 		},
 		Usage: []string{

@@ -451,7 +451,7 @@ func TestSetupWalksTheSteps(t *testing.T) {
 	h.press("enter")
 	h.mustSee("Choose the Vetty package for each job position", "step 4 of 4")
 	h.press("enter")
-	h.mustSee("From the vendor: Basic Criminal, Criminal + MVR.")
+	h.mustSee("Vetty lists: Basic Criminal, Criminal + MVR.", "E.g. Warehouse Associate=Basic")
 	h.typeText("Driver=Criminal + MVR")
 	h.press("enter")
 	h.mustSee("Hand-off message", "Driver: Criminal + MVR", "every step is done")
