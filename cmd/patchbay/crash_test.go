@@ -36,7 +36,7 @@ func buildBinary(t *testing.T) *binary {
 	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "patchbay")
-	build := exec.Command(goTool, "build", "-o", bin, ".")
+	build := exec.Command(goTool, "build", "-tags", testBuildTag, "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
@@ -111,7 +111,7 @@ func (b *binary) status(db string) statusJSON {
 // beside db.
 func vaultEntries(t *testing.T, db string) map[string]string {
 	t.Helper()
-	v := secrets.NewVault(filepath.Join(filepath.Dir(db), "secrets.age"),
+	v := secrets.NewVault(vaultPath(db),
 		func() (string, error) { return testVaultPW, nil }, secrets.VaultOptions{WorkFactor: 10})
 	ctx := context.Background()
 	accounts, err := v.List(ctx, "default/")

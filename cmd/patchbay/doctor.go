@@ -213,7 +213,11 @@ func doctorSecrets(ctx context.Context, f *Factory) ([]finding, secrets.Store) {
 	if err != nil {
 		return []finding{{levelFail, "secrets", err.Error(), ""}}, nil
 	}
-	st, err := f.openSecrets(backend, db.Path())
+	p, err := db.GetProfile(ctx, f.Globals.Profile)
+	if err != nil {
+		return []finding{{levelFail, "secrets", err.Error(), ""}}, nil
+	}
+	st, err := f.openSecrets(ctx, backend, db, p.LegacySecrets)
 	if err != nil {
 		return []finding{{levelFail, "secrets", err.Error(), ""}}, nil
 	}
@@ -223,7 +227,10 @@ func doctorSecrets(ctx context.Context, f *Factory) ([]finding, secrets.Store) {
 		name += " (" + info.Detail + ")"
 	}
 	start := time.Now()
-	err = secrets.Probe(ctx, st)
+	err = f.unlockVault(ctx, st)
+	if err == nil {
+		err = secrets.Probe(ctx, st)
+	}
 	took := time.Since(start).Round(100 * time.Microsecond)
 	switch {
 	case err == nil:

@@ -36,6 +36,13 @@ func doctorRecovery(ctx context.Context, f *Factory, st secrets.Store, remove bo
 	if err != nil {
 		return out
 	}
+	if moved, err := svc.MigrateLegacySecrets(ctx); err != nil {
+		return append(out, finding{levelFail, "entries", "could not move this database's secrets to its own entries: " + err.Error(),
+			"make sure the secrets store answers, then run patchbay doctor again"})
+	} else if moved > 0 {
+		out = append(out, finding{levelOK, "entries", fmt.Sprintf("moved %d secret(s) to this database's own entries", moved), ""})
+	}
+	out = append(out, doctorStored(ctx, svc, st)...)
 
 	orphans, err := svc.Orphans(ctx)
 	if err != nil {
@@ -55,6 +62,27 @@ func doctorRecovery(ctx context.Context, f *Factory, st secrets.Store, remove bo
 		}
 		out = append(out, finding{levelWarn, "orphans", fmt.Sprintf("%s in the %s: %s", o.Account, st.Backend().Name, o.Reason),
 			"if nothing uses it any more (revoke it in the vendor's UI if it still works): patchbay doctor --remove-orphans, which records each removal in the history"})
+	}
+	return out
+}
+
+// doctorStored checks that every secret the database records, current and
+// previous, is in the store and is the value patchbay recorded.
+func doctorStored(ctx context.Context, svc *app.Service, st secrets.Store) []finding {
+	n, problems, err := svc.CheckStored(ctx)
+	if err != nil {
+		return []finding{{levelFail, "entries", "could not read the recorded secrets: " + err.Error(), ""}}
+	}
+	if len(problems) == 0 {
+		return []finding{{levelOK, "entries", fmt.Sprintf("all %d recorded secret(s) are in the %s, as recorded", n, st.Backend().Name), ""}}
+	}
+	var out []finding
+	for _, p := range problems {
+		fix := fmt.Sprintf("enter it again: patchbay run %s/STEP (patchbay status names the step), or rotate it", p.Integration)
+		if p.Previous {
+			fix = fmt.Sprintf("once the previous value is revoked in the vendor's UI: patchbay rotate %s/%s --revoked", p.Integration, p.Key)
+		}
+		out = append(out, finding{levelFail, "entries", p.Detail, fix})
 	}
 	return out
 }

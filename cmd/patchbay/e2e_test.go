@@ -34,7 +34,7 @@ func patchbayBinary(t testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(dir, "patchbay")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		out, err := exec.Command("go", "build", "-tags", testBuildTag, "-o", binPath, ".").CombinedOutput()
 		if err != nil {
 			buildErr = err
 			t.Logf("go build: %s", out)

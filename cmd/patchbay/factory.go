@@ -24,9 +24,10 @@ type Factory struct {
 	getenv  func(string) string
 	// ctx is the running command's context: prompts give up when it ends.
 	ctx context.Context
-	// passphrase is the vault's, once asked; vaultFile is where it lives.
+	// passphrase is the vault's, once asked; vault is the profile's vault
+	// when it uses one.
 	passphrase string
-	vaultFile  string
+	vault      *secrets.Vault
 	// noPrompt is set while a full-screen view owns the terminal.
 	noPrompt bool
 	// readOnly is set for commands that only read (status, history,
@@ -219,15 +220,15 @@ func (f *Factory) Secrets(ctx context.Context) (secrets.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := f.openSecrets(backend, db.Path())
+	p, err := db.GetProfile(ctx, f.Globals.Profile)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.openSecrets(ctx, backend, db, p.LegacySecrets)
 	if err != nil {
 		return nil, err
 	}
 	if err := f.unlockVault(ctx, st); err != nil {
-		return nil, err
-	}
-	p, err := db.GetProfile(ctx, f.Globals.Profile)
-	if err != nil {
 		return nil, err
 	}
 	if f.Globals.Secrets != "" {
@@ -248,7 +249,8 @@ func (f *Factory) Secrets(ctx context.Context) (secrets.Store, error) {
 	case !errors.Is(probeErr, secrets.ErrUnavailable):
 		return nil, probeErr
 	case !f.IO.CanPrompt():
-		return nil, fmt.Errorf("%w; choose the encrypted vault explicitly with --secrets vault (and %s for scripts)", probeErr, secrets.VaultPassphraseEnv)
+		// The store's message already says what to do instead.
+		return nil, probeErr
 	}
 	path := vaultPath(db.Path())
 	fmt.Fprintf(termsafe.NewWriter(f.IO.Out), "There is no OS keyring on this machine (%v).\n", probeErr)
@@ -260,36 +262,66 @@ func (f *Factory) Secrets(ctx context.Context) (secrets.Store, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: no secrets store chosen", probeErr)
 	}
+	// The passphrase is asked now, before any full-screen view starts, and
+	// only then is the choice remembered.
+	vst, err := f.openSecrets(ctx, "vault", db, p.LegacySecrets)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.unlockVault(ctx, vst); err != nil {
+		return nil, err
+	}
 	if err := db.SetSecretsBackend(ctx, f.Globals.Profile, "vault"); err != nil {
 		return nil, err
 	}
-	return f.openSecrets("vault", db.Path())
+	return vst, nil
 }
 
-func (f *Factory) openSecrets(backend, dbPath string) (secrets.Store, error) {
+// openSecrets opens the store of this database: keyring entries carry the
+// database's identity, the vault is the database's own file. legacy says
+// the profile's secrets still sit where earlier versions kept them.
+func (f *Factory) openSecrets(ctx context.Context, backend string, db *store.DB, legacy bool) (secrets.Store, error) {
 	switch backend {
 	case "keyring":
 		timeout, err := f.keyringTimeout()
 		if err != nil {
 			return nil, err
 		}
-		return secrets.NewKeyring(secrets.Options{Timeout: timeout}), nil
+		id, err := db.ID(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return secrets.NewKeyring(secrets.Options{Timeout: timeout, DatabaseID: id}), nil
 	case "vault":
 		vopts, err := f.vaultOptions()
 		if err != nil {
 			return nil, err
 		}
-		f.vaultFile = vaultPath(dbPath)
-		return secrets.NewVault(f.vaultFile, f.vaultPassphrase, vopts), nil
+		if legacy {
+			vopts.LegacyPath = legacyVaultPath(db.Path())
+		}
+		f.vault = secrets.NewVault(vaultPath(db.Path()), f.vaultPassphrase, vopts)
+		return f.vault, nil
 	default:
 		return nil, fmt.Errorf("profile %q remembers an unknown secrets backend %q; choose again with --secrets keyring or --secrets vault", f.Globals.Profile, backend)
 	}
 }
 
-// vaultPath keeps the vault beside the database, in the same private directory.
+// vaultPath keeps each database's vault beside it, in the same private
+// directory: NAME.db has NAME.secrets.age.
 func vaultPath(dbPath string) string {
+	base := filepath.Base(dbPath)
+	return filepath.Join(filepath.Dir(dbPath), strings.TrimSuffix(base, filepath.Ext(base))+".secrets.age")
+}
+
+// legacyVaultPath is where versions before database identities kept the
+// vault of every database of a folder.
+func legacyVaultPath(dbPath string) string {
 	return filepath.Join(filepath.Dir(dbPath), "secrets.age")
 }
+
+// minPassphraseLen is where the strength hint stops warning.
+const minPassphraseLen = 16
 
 // vaultPassphrase comes from PATCHBAY_VAULT_PASSPHRASE or, on a terminal,
 // from a prompt that does not echo; a new vault's passphrase is asked twice,
@@ -313,17 +345,26 @@ func (f *Factory) vaultPassphrase() (string, error) {
 		return "", fmt.Errorf("opening the terminal for the vault passphrase: %w", err)
 	}
 	defer tty.Close()
-	_, statErr := os.Stat(f.vaultFile)
-	isNew := errors.Is(statErr, os.ErrNotExist)
+	isNew := false
+	if f.vault != nil {
+		if isNew, err = f.vault.IsNew(); err != nil {
+			return "", err
+		}
+	}
 	prompt := "Vault passphrase: "
 	if isNew {
-		prompt = "Choose a passphrase for the new vault: "
+		fmt.Fprintf(tty, "Choose a passphrase for the new vault %s. Use several unrelated words (%d characters or more):\n"+
+			"whoever gets the file can try guesses offline, and a forgotten passphrase cannot be recovered.\n", f.vault.Path(), minPassphraseLen)
+		prompt = "New vault passphrase: "
 	}
 	p, err := readHidden(tty, prompt)
 	if err != nil {
 		return "", err
 	}
 	if isNew {
+		if n := len([]rune(p)); n < minPassphraseLen {
+			fmt.Fprintf(tty, "That passphrase is short (%d characters): a longer one is much harder to guess.\n", n)
+		}
 		again, err := readHidden(tty, "Repeat it: ")
 		if err != nil {
 			return "", err
@@ -359,15 +400,7 @@ func (f *Factory) unlockVault(ctx context.Context, st secrets.Store) error {
 	if !ok {
 		return nil
 	}
-	exists, err := v.Exists()
-	if err != nil {
-		return err
-	}
-	if !exists {
-		_, err := f.vaultPassphrase()
-		return err
-	}
-	if err := secrets.Probe(ctx, v); err != nil {
+	if err := v.Unlock(ctx); err != nil {
 		f.passphrase = ""
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -32,7 +31,7 @@ func (c *cli) withVault() {
 
 // vault opens the cli's vault directly, to look at what is stored.
 func (c *cli) vault() *secrets.Vault {
-	return secrets.NewVault(filepath.Join(filepath.Dir(c.db), "secrets.age"),
+	return secrets.NewVault(vaultPath(c.db),
 		func() (string, error) { return testVaultPW, nil }, secrets.VaultOptions{WorkFactor: 10})
 }
 

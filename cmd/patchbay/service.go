@@ -40,6 +40,14 @@ func (f *Factory) Service(ctx context.Context) (*app.Service, error) {
 		fmt.Fprintf(termsafe.NewWriter(f.IO.ErrOut), "patchbay: an interrupted write of %s/%s was %s (%s)\n", r.Integration, r.Key, r.Action, r.Detail)
 	}
 	svc.Phase = f.crashHook() // nil unless a test asks for it
+	moved, err := svc.MigrateLegacySecrets(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("moving this database's secrets to its own entries: %w", err)
+	}
+	if moved > 0 {
+		fmt.Fprintf(f.IO.ErrOut, "patchbay: moved %d secret(s) of profile %s to this database's own entries in the %s\n",
+			moved, f.Globals.Profile, sec.Backend())
+	}
 	f.svc = svc
 	return svc, nil
 }

@@ -117,16 +117,22 @@ func TestStatusLiveExitCodes(t *testing.T) {
 		t.Errorf("stage back: exit %d\n%s", r.code, r.out)
 	}
 
-	// A revoked key needs attention, until it is replaced.
-	ks := secrets.NewKeyring(secrets.Options{Timeout: 5 * time.Second})
+	// A key replaced in the keyring behind patchbay's back is drift, in
+	// status --live and in doctor, until the recorded one is back.
+	ks := secrets.NewKeyring(secrets.Options{Timeout: 5 * time.Second, DatabaseID: databaseID(t, c.db)})
 	account := secrets.Account("default", "certn-lever", "api_key")
-	if err := ks.Set(context.Background(), account, "lever-invalid-revoked-0000"); err != nil {
+	if err := ks.Set(context.Background(), account, "lever-key-from-elsewhere-0000-9999"); err != nil {
 		t.Fatal(err)
 	}
 	r = c.run("", "status", "--live", "--json")
 	s = parseLiveStatus(t, r)
-	if res, _ := s.check("certn-lever", "secret.api_key"); r.code != exitError || res != "unauthorized" {
-		t.Errorf("revoked key: exit %d, secret.api_key %q", r.code, res)
+	if res, detail := s.check("certn-lever", "secret.api_key"); r.code != exitError || res != "drift" ||
+		!strings.Contains(detail, "the Lever API key in the keyring is not the one patchbay recorded (it ends …9999") {
+		t.Errorf("replaced key: exit %d, secret.api_key %q %q", r.code, res, detail)
+	}
+	r = c.run("", "doctor", "--offline")
+	if r.code != exitError || !strings.Contains(r.out, "FAIL  entries") || !strings.Contains(r.out, "not the one patchbay recorded") {
+		t.Errorf("doctor with a replaced key: exit %d\n%s", r.code, r.out)
 	}
 	if err := ks.Set(context.Background(), account, "lever-key-for-certn-0123456789"); err != nil {
 		t.Fatal(err)

@@ -251,7 +251,14 @@ func (cx *checkCtx) secret(ctx context.Context, in steps.Integration, m store.Se
 		// could not classify. Each leaves the secret unreadable.
 		return "", unreadable(err.Error())
 	}
-	return v.(string), nil
+	value := v.(string)
+	switch d, err := cx.r.svc.drift(ctx, in, m, m.Fingerprint, value); {
+	case err != nil:
+		return "", unreadable(err.Error())
+	case d != "":
+		return "", wrap(outcome{result: ResultDrift, detail: d})
+	}
+	return value, nil
 }
 
 // checkProgress is what a running check is waiting on, for the outcome to

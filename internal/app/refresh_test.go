@@ -112,9 +112,19 @@ func liveCompleteAll(tb testing.TB, e *testEnv) {
 	liveCharthopLever(tb, e, liveCharthopKey)
 }
 
+// setLiveSecret stores value as patchbay would have recorded it (value and
+// fingerprint), so the checks judge that key.
 func setLiveSecret(t *testing.T, e *testEnv, integration, key, value string) {
 	t.Helper()
-	if err := e.mem.Set(context.Background(), secrets.Account(e.svc.Profile, integration, key), value); err != nil {
+	ctx := context.Background()
+	if err := e.mem.Set(ctx, secrets.Account(e.svc.Profile, integration, key), value); err != nil {
+		t.Fatal(err)
+	}
+	fp, err := e.svc.fingerprint(ctx, value)
+	if err == nil {
+		err = e.db.SetSecretFingerprint(ctx, e.svc.Profile, integration, key, fp, false)
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 }
@@ -379,6 +389,14 @@ func TestRefreshResultKinds(t *testing.T) {
 				e.mem.Delete(context.Background(), secrets.Account(e.svc.Profile, "certn-lever", "signing_token"))
 			},
 			integration: "certn-lever", check: "secret.signing_token", want: ResultDrift, detail: "re-run certn-lever/lever-signing-token", attention: true,
+		},
+		{
+			name: "drift: the Vetty key was replaced behind patchbay's back",
+			setup: func(t *testing.T, e *testEnv) {
+				e.mem.Set(context.Background(), secrets.Account(e.svc.Profile, "vetty-chattr", "api_key"), "vetty-key-from-elsewhere-9876")
+			},
+			integration: "vetty-chattr", check: "secret.api_key", want: ResultDrift,
+			detail: "the Vetty API key in the memory store is not the one patchbay recorded (it ends …9876", attention: true,
 		},
 		{
 			name: "drift: the ChartHop webhook secret is missing",

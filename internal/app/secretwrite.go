@@ -70,6 +70,16 @@ func (s *Service) writeSecrets(ctx context.Context, integration string, writes [
 		copied  bool // the current value was copied to ACCOUNT.previous
 	}
 	var done []staged
+	// Fingerprints first: for a vault this reads its key, which a new vault
+	// creates; a failure here touches nothing.
+	fps := make([]string, len(writes))
+	for i, w := range writes {
+		fp, err := s.fingerprint(ctx, w.Value)
+		if err != nil {
+			return fmt.Errorf("fingerprinting %s: %w", w.Key, err)
+		}
+		fps[i] = fp
+	}
 	rollback := func(cause error) error {
 		// Best effort, on a fresh context: the caller's may be cancelled.
 		rctx := context.WithoutCancel(ctx)
@@ -121,7 +131,11 @@ func (s *Service) writeSecrets(ctx context.Context, integration string, writes [
 		if err := commit(tx); err != nil {
 			return err
 		}
-		for _, st := range done {
+		for i, st := range done {
+			err := tx.SetSecretFingerprint(ctx, s.Profile, integration, st.w.Key, fps[i], st.w.KeepPrevious)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
 			if err := tx.UpdatePendingOpPhase(ctx, st.op, PhaseCommitted); err != nil {
 				return err
 			}
@@ -182,6 +196,14 @@ func (s *Service) Recover(ctx context.Context) ([]Recovery, error) {
 		if inFlightElsewhere(op, s.now()) {
 			// Another patchbay is in the middle of this write: it finishes
 			// it itself. Only a dead owner's operation is ours to recover.
+			continue
+		}
+		if op.Op == store.OpMigrate {
+			r, err := s.finishMigration(ctx, op)
+			if err != nil {
+				return out, err
+			}
+			out = append(out, r)
 			continue
 		}
 		if op.Op == store.OpDelete {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/steps"
@@ -27,6 +28,9 @@ type Service struct {
 	// Phase, when set, is called at each point of a two-phase secret write
 	// (see secretwrite.go). Crash tests use it to stop the process there.
 	Phase func(name string)
+
+	fpMu  sync.Mutex
+	fpKey []byte // the fingerprint key, once read from Secrets
 }
 
 func (s *Service) now() time.Time {

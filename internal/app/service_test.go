@@ -56,7 +56,7 @@ func TestCertnLeverFromFirstStepToLast(t *testing.T) {
 	if ops, _ := e.db.PendingOps(context.Background(), ""); len(ops) != 0 {
 		t.Errorf("pending ops left: %+v", ops)
 	}
-	if accounts, _ := e.mem.List(context.Background(), ""); len(accounts) != 2 {
+	if accounts, _ := e.mem.List(context.Background(), "acme/"); len(accounts) != 2 {
 		t.Errorf("secrets store holds %v, want the key and the signing token only", accounts)
 	}
 	assertNotInFiles(t, filepath.Dir(e.db.Path()), key, "sig-token-0123456789abcdef")
@@ -216,7 +216,7 @@ func TestRecoverFinishesOrRollsBackAnInterruptedWrite(t *testing.T) {
 			if !committed && !errors.Is(err, secrets.ErrNotFound) {
 				t.Fatalf("rolled back but the key is stored: %v", err)
 			}
-			if accounts, _ := e.mem.List(ctx, ""); len(accounts) > 1 {
+			if accounts, _ := e.mem.List(ctx, "acme/"); len(accounts) > 1 {
 				t.Errorf("leftover entries: %v", accounts)
 			}
 			if ops, _ := e.db.PendingOps(ctx, ""); len(ops) != 0 {

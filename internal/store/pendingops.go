@@ -13,6 +13,9 @@ const (
 	OpSet    = "set"
 	OpRotate = "rotate"
 	OpDelete = "delete"
+	// OpMigrate moves a secret from where earlier patchbay versions kept it
+	// to its entry under the database identity.
+	OpMigrate = "migrate"
 )
 
 // PendingOp is a two-phase secret write in flight. It is recorded before the
@@ -44,7 +47,7 @@ func (o ops) AddPendingOp(ctx context.Context, p PendingOp) (int64, error) {
 		return 0, fmt.Errorf("record pending operation: %w", err)
 	}
 	switch p.Op {
-	case OpSet, OpRotate, OpDelete:
+	case OpSet, OpRotate, OpDelete, OpMigrate:
 	default:
 		return 0, fmt.Errorf("record pending operation: %w: operation %q", ErrInvalid, p.Op)
 	}

@@ -15,6 +15,9 @@ type Profile struct {
 	// one is chosen); the values are store/secrets' backend names.
 	SecretsBackend string
 	CreatedAt      time.Time
+	// LegacySecrets: the profile's secrets still sit where patchbay versions
+	// before database identities kept them, until they are moved on first open.
+	LegacySecrets bool
 }
 
 // EnsureProfile returns the profile, creating it first when it is missing.
@@ -40,8 +43,8 @@ func (o ops) getProfile(ctx context.Context, name string) (Profile, error) {
 	var p Profile
 	var created sql.NullInt64
 	err := o.q.QueryRowContext(ctx,
-		"SELECT name, secrets_backend, created_at FROM profiles WHERE name = ?", name).
-		Scan(&p.Name, &p.SecretsBackend, &created)
+		"SELECT name, secrets_backend, created_at, legacy_secrets FROM profiles WHERE name = ?", name).
+		Scan(&p.Name, &p.SecretsBackend, &created, &p.LegacySecrets)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Profile{}, fmt.Errorf("profile %q: %w", name, ErrNotFound)
 	}
@@ -88,4 +91,24 @@ func (o ops) SetSecretsBackend(ctx context.Context, profile, backend string) err
 		}
 		return nil
 	})
+}
+
+// ClearLegacySecrets records that the profile's secrets have been moved under
+// the database identity.
+func (o ops) ClearLegacySecrets(ctx context.Context, profile string) error {
+	_, err := o.q.ExecContext(ctx, "UPDATE profiles SET legacy_secrets = 0 WHERE name = ?", profile)
+	if err != nil {
+		return fmt.Errorf("record the move of %q's secrets: %w", profile, err)
+	}
+	return nil
+}
+
+// ID is the database's random identity, made when it was created. Secrets
+// stores file this database's entries under it.
+func (db *DB) ID(ctx context.Context) (string, error) {
+	var id string
+	if err := db.sql.QueryRowContext(ctx, "SELECT id FROM database_identity").Scan(&id); err != nil {
+		return "", fmt.Errorf("read the database identity: %w", err)
+	}
+	return id, nil
 }

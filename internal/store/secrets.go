@@ -29,13 +29,18 @@ type SecretMeta struct {
 	// Previous is the secret this one replaced, kept during a rotation until
 	// the admin confirms it was revoked; nil when there is none.
 	Previous *PreviousSecret
+	// Fingerprint is the keyed fingerprint of the stored value ("" when none
+	// was recorded yet). UpsertSecret leaves it alone: SetSecretFingerprint
+	// records it.
+	Fingerprint string
 }
 
 // PreviousSecret is the replaced version of a rotated secret.
 type PreviousSecret struct {
-	Backend   string
-	Last4     string
-	CreatedAt time.Time
+	Backend     string
+	Last4       string
+	CreatedAt   time.Time
+	Fingerprint string // of the previous value, "" when unknown
 }
 
 // validate refuses metadata that is incomplete or could hold a whole secret.
@@ -114,7 +119,7 @@ func (o ops) upsertSecret(ctx context.Context, s SecretMeta) error {
 }
 
 const secretColumns = `profile, integration, key, backend, last4, created_at, expires_at, last_verified_at, status,
-	previous_last4, previous_created_at, previous_backend`
+	previous_last4, previous_created_at, previous_backend, coalesce(fingerprint, ''), coalesce(previous_fingerprint, '')`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -122,13 +127,15 @@ func scanSecret(r rowScanner) (SecretMeta, error) {
 	var s SecretMeta
 	var created, expires, verified, prevCreated sql.NullInt64
 	var prevLast4, prevBackend sql.NullString
+	var prevFingerprint string
 	if err := r.Scan(&s.Profile, &s.Integration, &s.Key, &s.Backend, &s.Last4, &created, &expires, &verified,
-		&s.Status, &prevLast4, &prevCreated, &prevBackend); err != nil {
+		&s.Status, &prevLast4, &prevCreated, &prevBackend, &s.Fingerprint, &prevFingerprint); err != nil {
 		return SecretMeta{}, err
 	}
 	s.CreatedAt, s.ExpiresAt, s.LastVerifiedAt = fromMillis(created), fromMillis(expires), fromMillis(verified)
 	if prevBackend.Valid {
-		s.Previous = &PreviousSecret{Backend: prevBackend.String, Last4: prevLast4.String, CreatedAt: fromMillis(prevCreated)}
+		s.Previous = &PreviousSecret{Backend: prevBackend.String, Last4: prevLast4.String, CreatedAt: fromMillis(prevCreated),
+			Fingerprint: prevFingerprint}
 	}
 	return s, nil
 }
@@ -196,8 +203,29 @@ func (o ops) SetSecretVerified(ctx context.Context, profile, integration, key st
 // the admin confirmed it was revoked. ErrNotFound when the secret is unknown.
 func (o ops) ClearPreviousSecret(ctx context.Context, profile, integration, key string) error {
 	return o.changeSecret(ctx, profile, integration, key, "clear previous version of",
-		`UPDATE secrets SET previous_last4 = NULL, previous_created_at = NULL, previous_backend = NULL
+		`UPDATE secrets SET previous_last4 = NULL, previous_created_at = NULL, previous_backend = NULL,
+			previous_fingerprint = NULL
 		WHERE profile = ? AND integration = ? AND key = ?`)
+}
+
+// SetSecretFingerprint records the fingerprint of a secret's stored value.
+// With rotated, the fingerprint recorded so far becomes the previous
+// value's; a secret without a previous version keeps no previous
+// fingerprint. ErrNotFound when the secret is unknown.
+func (o ops) SetSecretFingerprint(ctx context.Context, profile, integration, key, fingerprint string, rotated bool) error {
+	return o.changeSecret(ctx, profile, integration, key, "record the fingerprint of",
+		`UPDATE secrets SET
+			previous_fingerprint = CASE WHEN previous_backend IS NULL THEN NULL
+				WHEN ? THEN fingerprint ELSE previous_fingerprint END,
+			fingerprint = nullif(?, '')
+		WHERE profile = ? AND integration = ? AND key = ?`, rotated, fingerprint)
+}
+
+// SetPreviousFingerprint records the fingerprint of a rotated secret's
+// previous value (for values kept before fingerprints existed).
+func (o ops) SetPreviousFingerprint(ctx context.Context, profile, integration, key, fingerprint string) error {
+	return o.changeSecret(ctx, profile, integration, key, "record the previous fingerprint of",
+		`UPDATE secrets SET previous_fingerprint = nullif(?, '') WHERE profile = ? AND integration = ? AND key = ?`, fingerprint)
 }
 
 // changeSecret runs a statement whose last three arguments are the secret's

@@ -25,9 +25,13 @@ const DefaultKeyringTimeout = 3 * time.Second
 type Options struct {
 	// Timeout bounds each keyring call; zero or negative means DefaultKeyringTimeout.
 	Timeout time.Duration
+	// DatabaseID is the identity of the database whose secrets these are. Every entry is filed under it, so
+	// two databases with the same profile never touch each other's entries. Required.
+	DatabaseID string
 }
 
-// osKeyring is the part of go-keyring we use; tests replace it with slow or failing fakes.
+// osKeyring is the part of go-keyring we use; tests replace it with slow or failing fakes. user is
+// scopedUser(database, account) for patchbay's entries, or a bare account for those of earlier versions.
 type osKeyring interface {
 	Set(service, user, password string) error
 	Get(service, user string) (string, error)
@@ -46,6 +50,7 @@ type osKeyring interface {
 // finished, so a late-completing Set can never overwrite a newer value or race a later Delete.
 type Keyring struct {
 	timeout time.Duration
+	dbID    string
 	api     osKeyring
 	// slot holds one token while an OS call is in flight; the goroutine making the call, not the caller,
 	// gives it back, so abandoned calls keep later ones waiting.
@@ -69,7 +74,23 @@ func newKeyring(opts Options, api osKeyring) *Keyring {
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultKeyringTimeout
 	}
-	return &Keyring{timeout: opts.Timeout, api: api, slot: make(chan struct{}, 1)}
+	return &Keyring{timeout: opts.Timeout, dbID: opts.DatabaseID, api: api, slot: make(chan struct{}, 1)}
+}
+
+// scopedUser is the keyring user name of account in the database dbID: "DBID/PROFILE/INTEGRATION/KEY". It
+// is what macOS and Windows file the entry under; on Linux it is the entry's "username" attribute, beside
+// separate database, profile, integration and key attributes.
+func scopedUser(dbID, account string) string { return dbID + "/" + account }
+
+// user checks account and the database identity and returns the entry's user name.
+func (k *Keyring) user(account string) (string, error) {
+	if err := validAccount(account); err != nil {
+		return "", err
+	}
+	if k.dbID == "" || strings.Contains(k.dbID, "/") {
+		return "", &storeError{kind: ErrUnavailable, msg: "the OS keyring was opened without a database identity"}
+	}
+	return scopedUser(k.dbID, account), nil
 }
 
 // Backend reports "keyring" and which OS keyring it is.
@@ -86,18 +107,43 @@ func (k *Keyring) Backend() Info {
 
 // Set stores secret under account.
 func (k *Keyring) Set(ctx context.Context, account, secret string) error {
-	if err := validAccount(account); err != nil {
+	user, err := k.user(account)
+	if err != nil {
 		return err
 	}
 	if secret == "" {
 		return ErrEmptySecret
 	}
-	_, err := k.call(ctx, opSet, func() (string, error) { return "", k.api.Set(Service, account, secret) })
+	_, err = k.call(ctx, opSet, func() (string, error) { return "", k.api.Set(Service, user, secret) })
 	return mapKeyringError(opSet, err, secret)
 }
 
 // Get returns the secret stored under account.
 func (k *Keyring) Get(ctx context.Context, account string) (string, error) {
+	user, err := k.user(account)
+	if err != nil {
+		return "", err
+	}
+	v, err := k.call(ctx, opGet, func() (string, error) { return k.api.Get(Service, user) })
+	if err != nil {
+		return "", mapKeyringError(opGet, err, "")
+	}
+	return v, nil
+}
+
+// Delete removes account from the keyring.
+func (k *Keyring) Delete(ctx context.Context, account string) error {
+	user, err := k.user(account)
+	if err != nil {
+		return err
+	}
+	_, err = k.call(ctx, opDelete, func() (string, error) { return "", k.api.Delete(Service, user) })
+	return mapKeyringError(opDelete, err, "")
+}
+
+// LegacyGet reads account as patchbay versions before database identities filed it (user name
+// PROFILE/INTEGRATION/KEY, shared by every database).
+func (k *Keyring) LegacyGet(ctx context.Context, account string) (string, error) {
 	if err := validAccount(account); err != nil {
 		return "", err
 	}
@@ -108,24 +154,36 @@ func (k *Keyring) Get(ctx context.Context, account string) (string, error) {
 	return v, nil
 }
 
-// Delete removes account from the keyring.
-func (k *Keyring) Delete(ctx context.Context, account string) error {
-	if err := validAccount(account); err != nil {
-		return err
+// LegacyDelete removes the entries earlier versions filed under these accounts; missing ones are skipped.
+func (k *Keyring) LegacyDelete(ctx context.Context, accounts []string) error {
+	for _, a := range accounts {
+		if err := validAccount(a); err != nil {
+			return err
+		}
+		_, err := k.call(ctx, opDelete, func() (string, error) { return "", k.api.Delete(Service, a) })
+		if err := mapKeyringError(opDelete, err, ""); err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
 	}
-	_, err := k.call(ctx, opDelete, func() (string, error) { return "", k.api.Delete(Service, account) })
-	return mapKeyringError(opDelete, err, "")
+	return nil
 }
 
 // List returns the accounts starting with prefix, sorted. Only the Secret
 // Service (Linux) can be listed; elsewhere it returns ErrListUnsupported.
 func (k *Keyring) List(ctx context.Context, prefix string) ([]string, error) {
-	var accounts []string
+	if k.dbID == "" {
+		return nil, &storeError{kind: ErrUnavailable, msg: "the OS keyring was opened without a database identity"}
+	}
+	var users []string
 	_, err := k.call(ctx, opList, func() (string, error) {
 		var err error
-		accounts, err = k.api.List(Service, prefix)
+		users, err = k.api.List(Service, scopedUser(k.dbID, prefix))
 		return "", err
 	})
+	accounts := make([]string, 0, len(users))
+	for _, u := range users {
+		accounts = append(accounts, strings.TrimPrefix(u, scopedUser(k.dbID, "")))
+	}
 	if errors.Is(err, ErrListUnsupported) {
 		return nil, err
 	}
@@ -209,7 +267,8 @@ func (k *Keyring) timeoutError(op keyringOp, queued bool) error {
 	return &storeError{kind: ErrTimeout, msg: msg}
 }
 
-const vaultHint = "use the encrypted vault instead (--secrets vault)"
+const vaultHint = "use the encrypted vault instead: add --secrets vault once (scripts give its passphrase in " +
+	VaultPassphraseEnv + ")"
 
 // mapKeyringError turns go-keyring and D-Bus failures into our sentinels with a plain message. secret, when
 // not empty, is scrubbed from any text that reaches the message.
@@ -300,7 +359,7 @@ func (goKeyring) Set(service, user, password string) error {
 	if err := checkSessionBus(); err != nil {
 		return err
 	}
-	return keyring.Set(service, user, password)
+	return setEntry(service, user, password)
 }
 
 func (goKeyring) Get(service, user string) (string, error) {

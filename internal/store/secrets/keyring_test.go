@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strings"
@@ -20,16 +21,27 @@ import (
 
 func TestKeyringContract(t *testing.T) {
 	secretstest.PrivateKeyring(t)
-	testContract(t, func(*testing.T) Store { return NewKeyring(Options{}) })
+	testContract(t, func(*testing.T) Store { return NewKeyring(Options{DatabaseID: testDatabaseID}) })
 
-	// What other tools see in the keyring: service "patchbay", user = the account.
+	// What other tools see in the keyring: service "patchbay", user = DBID/account, attributes for the
+	// database, profile, integration and key, and a label a person can read.
 	t.Run("entry shape", func(t *testing.T) {
-		k := NewKeyring(Options{})
+		k := NewKeyring(Options{DatabaseID: testDatabaseID})
 		a := Account("shape", "vetty-chattr", "api_key")
 		mustSet(t, k, a, "vk_shape")
-		got, err := keyring.Get(Service, a)
+		got, err := keyring.Get(Service, testDatabaseID+"/"+a)
 		if err != nil || got != "vk_shape" {
-			t.Fatalf("go-keyring Get(%q, %q) = %q, %v; want the secret", Service, a, got, err)
+			t.Fatalf("go-keyring Get(%q, %q) = %q, %v; want the secret", Service, testDatabaseID+"/"+a, got, err)
+		}
+		if _, err := keyring.Get(Service, a); err == nil {
+			t.Fatal("the entry is also reachable without the database identity")
+		}
+		if tool, err := exec.LookPath("secret-tool"); err == nil {
+			out, err := exec.Command(tool, "search", "--all", "service", Service, "database", testDatabaseID,
+				"profile", "shape", "integration", "vetty-chattr", "key", "api_key").CombinedOutput()
+			if err != nil || !strings.Contains(string(out), "label = patchbay shape/vetty-chattr/api_key") {
+				t.Fatalf("secret-tool search: %v\n%s", err, out)
+			}
 		}
 		if err := k.Delete(t.Context(), a); err != nil {
 			t.Fatalf("Delete: %v", err)
@@ -38,7 +50,7 @@ func TestKeyringContract(t *testing.T) {
 }
 
 func TestKeyringBackend(t *testing.T) {
-	info := NewKeyring(Options{}).Backend()
+	info := NewKeyring(Options{DatabaseID: testDatabaseID}).Backend()
 	if info.Name != BackendKeyring || !strings.Contains(info.Detail, `service "patchbay"`) {
 		t.Fatalf("Backend() = %+v", info)
 	}
@@ -47,7 +59,7 @@ func TestKeyringBackend(t *testing.T) {
 // TestKeyringLocked: a keyring that cannot be unlocked from this session answers with ErrLocked at once.
 func TestKeyringLocked(t *testing.T) {
 	secretstest.LockedKeyring(t)
-	k := NewKeyring(Options{Timeout: 10 * time.Second})
+	k := NewKeyring(Options{DatabaseID: testDatabaseID, Timeout: 10 * time.Second})
 	a := Account("locked", "vetty-chattr", "api_key")
 	err := k.Set(t.Context(), a, "vk_locked_secret")
 	if !errors.Is(err, ErrLocked) {
@@ -106,7 +118,7 @@ func TestKeyringUnavailable(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.setup(t)
-			k := NewKeyring(Options{Timeout: 20 * time.Second})
+			k := NewKeyring(Options{DatabaseID: testDatabaseID, Timeout: 20 * time.Second})
 			a := Account("unavailable", "vetty-chattr", "api_key")
 			start := time.Now()
 			err := k.Set(t.Context(), a, "vk_unavailable_secret")
@@ -244,7 +256,7 @@ func TestKeyringTimeout(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			k := newKeyring(Options{Timeout: timeout}, stuckOS(t))
+			k := newKeyring(Options{DatabaseID: testDatabaseID, Timeout: timeout}, stuckOS(t))
 			start := time.Now()
 			err := tt.call(k)
 			elapsed := time.Since(start)
@@ -272,7 +284,7 @@ func TestKeyringTimeout(t *testing.T) {
 func TestKeyringTimedOutSetCannotOverwriteLaterSet(t *testing.T) {
 	f := newFakeOS()
 	f.gate = make(chan struct{})
-	k := newKeyring(Options{Timeout: 30 * time.Millisecond}, f)
+	k := newKeyring(Options{DatabaseID: testDatabaseID, Timeout: 30 * time.Millisecond}, f)
 	a := Account("order", "vetty-chattr", "api_key")
 
 	if err := k.Set(t.Context(), a, "first"); !errors.Is(err, ErrTimeout) {
@@ -284,7 +296,7 @@ func TestKeyringTimedOutSetCannotOverwriteLaterSet(t *testing.T) {
 		t.Fatalf("Get behind a stuck call: err = %v, want ErrTimeout saying why", err)
 	}
 
-	k2 := newKeyring(Options{Timeout: 10 * time.Second}, f)
+	k2 := newKeyring(Options{DatabaseID: testDatabaseID, Timeout: 10 * time.Second}, f)
 	k2.slot = k.slot // the same queue, with a timeout long enough to outlive the release below
 	second := make(chan error, 1)
 	go func() { second <- k2.Set(context.Background(), a, "second") }()
@@ -297,20 +309,21 @@ func TestKeyringTimedOutSetCannotOverwriteLaterSet(t *testing.T) {
 		t.Fatalf("stored %q, want the newer value", got)
 	}
 	h := f.history()
-	if len(h) < 2 || h[0] != "set "+a+"=first" || h[1] != "set "+a+"=second" {
+	user := scopedUser(testDatabaseID, a)
+	if len(h) < 2 || h[0] != "set "+user+"=first" || h[1] != "set "+user+"=second" {
 		t.Fatalf("keyring saw %v, want the first Set before the second", h)
 	}
 }
 
 // Every OS Keyring in the process queues on one slot: the OS keyring is process-wide.
 func TestKeyringsShareTheOSQueue(t *testing.T) {
-	if NewKeyring(Options{}).slot != NewKeyring(Options{Timeout: time.Second}).slot {
+	if NewKeyring(Options{DatabaseID: testDatabaseID}).slot != NewKeyring(Options{DatabaseID: testDatabaseID, Timeout: time.Second}).slot {
 		t.Fatal("two OS keyrings have separate queues; a late call from one could overwrite the other's write")
 	}
 }
 
 func TestKeyringContextCancel(t *testing.T) {
-	k := newKeyring(Options{Timeout: time.Minute}, stuckOS(t))
+	k := newKeyring(Options{DatabaseID: testDatabaseID, Timeout: time.Minute}, stuckOS(t))
 	ctx, cancel := context.WithCancel(t.Context())
 	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
 	_, err := k.Get(ctx, Account("p", "vetty-chattr", "api_key"))
@@ -322,7 +335,7 @@ func TestKeyringContextCancel(t *testing.T) {
 func TestKeyringLibraryPanicIsAnError(t *testing.T) {
 	f := newFakeOS()
 	f.panics = true
-	k := newKeyring(Options{}, f)
+	k := newKeyring(Options{DatabaseID: testDatabaseID}, f)
 	if _, err := k.Get(t.Context(), Account("p", "vetty-chattr", "api_key")); err == nil {
 		t.Fatal("Get: want an error from a panicking keyring library")
 	}
@@ -363,7 +376,7 @@ func TestKeyringErrorMapping(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeOS()
 			f.err = tt.err
-			k := newKeyring(Options{}, f)
+			k := newKeyring(Options{DatabaseID: testDatabaseID}, f)
 			err := k.Set(t.Context(), Account("p", "vetty-chattr", "api_key"), secret)
 			if err == nil {
 				t.Fatal("Set: want an error")
@@ -388,7 +401,7 @@ func TestKeyringErrorMapping(t *testing.T) {
 // BenchmarkKeyringPrivate measures each operation against a real (private) gnome-keyring.
 func BenchmarkKeyringPrivate(b *testing.B) {
 	secretstest.PrivateKeyring(b)
-	k := NewKeyring(Options{})
+	k := NewKeyring(Options{DatabaseID: testDatabaseID})
 	ctx := context.Background()
 	a := Account("bench", "vetty-chattr", "api_key")
 	b.Run("Set", func(b *testing.B) {
@@ -427,7 +440,7 @@ func BenchmarkKeyringPrivate(b *testing.B) {
 // BenchmarkKeyringUnavailable measures how fast a missing Secret Service is reported.
 func BenchmarkKeyringUnavailable(b *testing.B) {
 	b.Setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
-	k := NewKeyring(Options{})
+	k := NewKeyring(Options{DatabaseID: testDatabaseID})
 	ctx := context.Background()
 	a := Account("bench", "vetty-chattr", "api_key")
 	for b.Loop() {
@@ -436,3 +449,6 @@ func BenchmarkKeyringUnavailable(b *testing.B) {
 		}
 	}
 }
+
+// testDatabaseID is the database identity keyring tests file their entries under.
+const testDatabaseID = "0123456789abcdef0123456789abcdef"

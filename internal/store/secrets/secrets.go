@@ -46,6 +46,15 @@ type Mover interface {
 	Move(ctx context.Context, from, to string) error
 }
 
+// Legacy is implemented by stores that can reach what patchbay versions before database identities stored
+// (unscoped keyring entries, the shared secrets.age vault), so it can be moved under the identity.
+type Legacy interface {
+	// LegacyGet reads account as earlier versions stored it; ErrNotFound when absent.
+	LegacyGet(ctx context.Context, account string) (string, error)
+	// LegacyDelete removes those accounts from where earlier versions stored them; absent ones are skipped.
+	LegacyDelete(ctx context.Context, accounts []string) error
+}
+
 // Info describes a backend.
 type Info struct {
 	Name   string // BackendKeyring, BackendVault or BackendMemory

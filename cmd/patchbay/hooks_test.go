@@ -1,0 +1,11 @@
+//go:build !testhooks
+
+package main
+
+import "github.com/patchbay/patchbay/internal/testhooks"
+
+// In-process tests honour the test controls too.
+func init() {
+	testHooks.crash = testhooks.CrashHook
+	testHooks.workFactor = testhooks.VaultWorkFactor
+}

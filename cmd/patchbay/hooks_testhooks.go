@@ -1,0 +1,11 @@
+//go:build testhooks
+
+package main
+
+import "github.com/patchbay/patchbay/internal/testhooks"
+
+// The binary the end-to-end tests build (go build -tags testhooks) honours the test controls.
+func init() {
+	testHooks.crash = testhooks.CrashHook
+	testHooks.workFactor = testhooks.VaultWorkFactor
+}

@@ -1,0 +1,50 @@
+// Package testhooks holds the controls the end-to-end tests use on the real binary. Only test builds link
+// it: the binary built with the testhooks build tag, and cmd/patchbay's own test binary. A release build
+// (go build ./cmd/patchbay) neither contains nor honours them.
+package testhooks
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+)
+
+const (
+	// CrashAtEnv names a point of a two-phase secret write or of the move of legacy secrets (app.Point*)
+	// at which the process kills itself with SIGKILL, to prove that recovery at the next start leaves the
+	// database and the secrets store consistent.
+	CrashAtEnv = "PATCHBAY_CRASH_AT"
+	// VaultWorkFactorEnv lowers the vault's scrypt work factor (log2 N, 1–30) for new vaults, so tests do
+	// not spend a second per process. A weaker factor makes a stolen vault file cheaper to attack.
+	VaultWorkFactorEnv = "PATCHBAY_VAULT_WORK_FACTOR"
+)
+
+// CrashHook returns the phase hook CrashAtEnv asks for, or nil when it is unset.
+func CrashHook(getenv func(string) string) func(string) {
+	at := getenv(CrashAtEnv)
+	if at == "" {
+		return nil
+	}
+	return func(point string) {
+		if point == at {
+			// On Unix, Kill is SIGKILL: no deferred call or cleanup runs.
+			if p, err := os.FindProcess(os.Getpid()); err == nil {
+				_ = p.Kill()
+			}
+			select {} // never returns: the kill is delivered asynchronously
+		}
+	}
+}
+
+// VaultWorkFactor is the work factor VaultWorkFactorEnv asks for, 0 when it is unset.
+func VaultWorkFactor(getenv func(string) string) (int, error) {
+	v := getenv(VaultWorkFactorEnv)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 30 {
+		return 0, fmt.Errorf("%s=%q: give a number from 1 to 30 (tests only)", VaultWorkFactorEnv, v)
+	}
+	return n, nil
+}
