@@ -148,17 +148,12 @@ func (f *Factory) demoSecrets(ctx context.Context, db *store.DB) (secrets.Store,
 		return secrets.NewMemory(), nil
 	}
 	f.passphrase = demoVaultPassphrase
-	f.vaultFile = vaultPath(db.Path())
-	v := secrets.NewVault(f.vaultFile, f.vaultPassphrase, secrets.VaultOptions{WorkFactor: demoVaultWorkFactor})
-	exists, err := v.Exists()
-	if err != nil || !exists {
-		return v, err
-	}
-	if err := secrets.Probe(ctx, v); err != nil {
+	f.vault = secrets.NewVault(vaultPath(db.Path()), f.vaultPassphrase, secrets.VaultOptions{WorkFactor: demoVaultWorkFactor})
+	if err := f.vault.Unlock(ctx); err != nil {
 		if errors.Is(err, secrets.ErrBadPassphrase) {
-			return nil, usageError("%s is a vault that is not the demo's (its passphrase is not %q); give the demo a database in a directory of its own", f.vaultFile, demoVaultPassphrase)
+			return nil, usageError("%s is a vault that is not the demo's (its passphrase is not %q); give the demo a database of its own", f.vault.Path(), demoVaultPassphrase)
 		}
 		return nil, err
 	}
-	return v, nil
+	return f.vault, nil
 }
