@@ -167,7 +167,7 @@ func TestEndToEndCertnLeverInDemo(t *testing.T) {
 		term.keys("Down")
 	}
 	term.keys("Enter")
-	term.waitFor(`the stage "Background Check" exists in Lever`)
+	term.waitFor(`the trigger stage "Background Check" exists in Lever`)
 	term.waitFor("every step is done")
 	term.keys("Enter")
 	term.waitFor("6/6")

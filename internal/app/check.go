@@ -2,12 +2,9 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/patchbay/patchbay/internal/steps"
 )
@@ -44,15 +41,7 @@ type Checker interface {
 	LeverProbe(ctx context.Context, region, key string, endpoints []string) (forbidden []string, err error)
 	// LeverTags counts candidates per tag.
 	LeverTags(ctx context.Context, region, key string) (map[string]int, error)
-	// LeverSignatureSelfTest signs and verifies a sample payload with the token.
-	LeverSignatureSelfTest(token string) error
 }
-
-// Endpoints each integration's Lever key must be able to read.
-var (
-	CertnLeverEndpoints    = []string{"/stages", "/tags", "/opportunities"}
-	ChartHopLeverEndpoints = []string{"/requisitions", "/requisition_fields", "/postings", "/users"}
-)
 
 // Classification is a client error in the terms the dashboard uses.
 type Classification struct {
@@ -69,7 +58,8 @@ func Classify(err error) Classification {
 	return classifyErr(err)
 }
 
-// Check runs the live check a step wants. It writes nothing.
+// Check runs the live check a step wants (its entry of the live-check
+// table, see checks.go). It writes nothing.
 func (s *Service) Check(ctx context.Context, sub Submission) (Outcome, error) {
 	in, st, err := lookup(sub.Integration, sub.Step)
 	if err != nil {
@@ -79,7 +69,8 @@ func (s *Service) Check(ctx context.Context, sub Submission) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	values, warnings, err := st.ValidateAnswers(sub.Values, steps.AnswersFromRecords(records(states)))
+	prior := steps.AnswersFromRecords(records(states))
+	values, warnings, err := st.ValidateAnswers(sub.Values, prior)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -87,47 +78,53 @@ func (s *Service) Check(ctx context.Context, sub Submission) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	out := Outcome{Proof: st.Proof, OK: true, Warnings: warnings}
-	if st.Check == steps.CheckNone && !createsSigningToken(st) {
-		out.Detail = proofDetail(st.Proof)
+	lc, ok := liveChecks[st.Check]
+	if !ok {
+		out := Outcome{Proof: st.Proof, OK: true, Warnings: warnings, Detail: proofDetail(st.Proof)}
 		out.Warnings = append(out.Warnings, s.tagCollisions(ctx, in, values)...)
 		return out, nil
 	}
-	if s.Vendors == nil {
-		return Outcome{}, errors.New("no vendor clients configured")
+	if lc.vendor != VendorLocal && s.Vendors == nil {
+		return Outcome{}, errNoVendors
 	}
-	res := s.liveCheck(ctx, in, st, values, secretsGiven)
-	res.Warnings = append(warnings, res.Warnings...)
-	if res.OK && res.Proof == steps.ProofVerified {
-		if vendor, u := s.override(st.Check); u != "" {
+	c := checkInput{in: in, step: st, values: values, prior: prior, secret: lc.secret}
+	var out Outcome
+	if err := s.stepCheckInputs(ctx, lc, &c, secretsGiven); err != nil {
+		// An earlier step is missing: not a vendor failure.
+		out = Outcome{Proof: lc.proof, Detail: err.Error(), Fix: "complete the earlier step first, then retry"}
+	} else {
+		out = lc.run(ctx, newAsker(s.Vendors), c).outcome(lc)
+	}
+	out.Warnings = append(warnings, out.Warnings...)
+	if out.OK && out.Proof == steps.ProofVerified {
+		if u := s.override(lc.vendor); u != "" {
 			// Then it is that endpoint's word, not the vendor's: say so.
-			res.Endpoint = u
-			res.Detail += " (answered by " + u + ", an endpoint override, not " + vendor + "'s own address)"
+			out.Endpoint = u
+			out.Detail += " (answered by " + u + ", an endpoint override, not " + lc.vendor + "'s own address)"
 		}
 	}
-	return res, nil
+	return out, nil
 }
 
-// override is the vendor a check asks and the endpoint override replacing
-// its address, if any.
-func (s *Service) override(check steps.CheckKind) (vendor, url string) {
-	vendor = "lever"
-	if check == steps.CheckVettyKey {
-		vendor = "vetty"
-	}
+// override is the endpoint override replacing a vendor's address, if any.
+func (s *Service) override(vendor string) string {
 	if ov, ok := s.Vendors.(interface{ Override(vendor string) string }); ok {
-		return vendor, ov.Override(vendor)
+		return ov.Override(vendor)
 	}
-	return vendor, ""
+	return ""
 }
 
-func createsSigningToken(st steps.Step) bool {
-	for _, k := range st.Creates {
-		if k == "signing_token" {
-			return true
-		}
+// stepCheckInputs fills in the secret and region a check reads: from the
+// step's answers when it is the step that enters them, else as recorded.
+func (s *Service) stepCheckInputs(ctx context.Context, lc liveCheck, c *checkInput, given map[string]string) error {
+	var err error
+	switch {
+	case lc.vendor == VendorLever:
+		c.region, c.key, err = s.leverCredentials(ctx, c.in.ID, c.values, given)
+	case lc.secret != "":
+		c.key, err = s.secretFor(ctx, c.in.ID, lc.secret, given)
 	}
-	return false
+	return err
 }
 
 func proofDetail(p steps.Proof) string {
@@ -159,157 +156,6 @@ func validateSecrets(st steps.Step, given map[string]string) (map[string]string,
 		out[k] = n
 	}
 	return out, nil
-}
-
-func (s *Service) liveCheck(ctx context.Context, in steps.Integration, st steps.Step, values, given map[string]string) Outcome {
-	switch st.Check {
-	case steps.CheckVettyKey:
-		key, err := s.secretFor(ctx, in.ID, "api_key", given)
-		if err != nil {
-			return failedPrecondition(err)
-		}
-		pkgs, err := s.Vendors.VettyPackages(ctx, key)
-		if err != nil {
-			return outcomeOf(err, st, "Vetty")
-		}
-		return Outcome{Proof: steps.ProofVerified, OK: true, Detail: fmt.Sprintf("the key lists %d Vetty package(s): %s", len(pkgs), list(pkgs, 6))}
-
-	case steps.CheckVettyPackages:
-		key, err := s.secretFor(ctx, in.ID, "api_key", nil)
-		if err != nil {
-			return failedPrecondition(err)
-		}
-		pkgs, err := s.Vendors.VettyPackages(ctx, key)
-		if err != nil {
-			return outcomeOf(err, st, "Vetty")
-		}
-		m, err := steps.ParseChattrMapping(values["packages"])
-		if err != nil {
-			return Outcome{Proof: steps.ProofVerified, Detail: err.Error(), Fix: "edit the answers"}
-		}
-		var missing []string
-		for _, pp := range m {
-			if !slices.Contains(pkgs, pp.Package) {
-				missing = append(missing, fmt.Sprintf("%q (for %s)", pp.Package, pp.Position))
-			}
-		}
-		if len(missing) > 0 {
-			return Outcome{Proof: steps.ProofVerified,
-				Detail: fmt.Sprintf("Vetty does not list %s; it lists: %s", strings.Join(missing, ", "), list(pkgs, 12)),
-				Fix:    "edit the answers and choose packages Vetty lists"}
-		}
-		return Outcome{Proof: steps.ProofVerified, OK: true, Detail: fmt.Sprintf("Vetty lists every package named (%d position(s))", len(m))}
-
-	case steps.CheckLeverKeyCertn, steps.CheckLeverKeyChartHop:
-		region, key, err := s.leverCredentials(ctx, in.ID, values, given)
-		if err != nil {
-			return failedPrecondition(err)
-		}
-		endpoints := CertnLeverEndpoints
-		who := "Certn"
-		if st.Check == steps.CheckLeverKeyChartHop {
-			endpoints, who = ChartHopLeverEndpoints, "ChartHop"
-		}
-		if _, err := s.Vendors.LeverStages(ctx, region, key); err != nil {
-			return outcomeOf(err, st, "Lever")
-		}
-		forbidden, err := s.Vendors.LeverProbe(ctx, region, key, endpoints)
-		if err != nil {
-			return outcomeOf(err, st, "Lever")
-		}
-		if len(forbidden) > 0 {
-			return Outcome{
-				Proof:  steps.ProofVerified,
-				Detail: fmt.Sprintf("Lever accepted the key but refused %s (403)", strings.Join(forbidden, ", ")),
-				Fix:    fmt.Sprintf("%s needs to read %s: give the key those permissions in Lever › Settings › Integrations and API (or generate a new key), then retry", who, strings.Join(endpoints, ", ")),
-			}
-		}
-		detail := fmt.Sprintf("Lever (%s) accepted the key; it can read %s", region, strings.Join(endpoints, ", "))
-		if st.Check == steps.CheckLeverKeyChartHop {
-			detail += "; the write permissions cannot be read back, so they stay as you confirmed them"
-		}
-		return Outcome{Proof: steps.ProofVerified, OK: true, Detail: detail}
-
-	case steps.CheckLeverStage:
-		region, key, err := s.leverCredentials(ctx, in.ID, nil, nil)
-		if err != nil {
-			return failedPrecondition(err)
-		}
-		names, err := s.Vendors.LeverStages(ctx, region, key)
-		if err != nil {
-			return outcomeOf(err, st, "Lever")
-		}
-		want := values["stage"]
-		for _, n := range names {
-			if n == want {
-				return Outcome{Proof: steps.ProofVerified, OK: true, Detail: fmt.Sprintf("the stage %q exists in Lever", want)}
-			}
-		}
-		fix := fmt.Sprintf("pick one of Lever's stages (%s), or create %q in Lever › Settings › Pipeline and stages, then retry", list(names, 8), want)
-		for _, n := range names {
-			if strings.EqualFold(n, want) {
-				fix = fmt.Sprintf("Lever spells it %q: stage names must match exactly", n)
-			}
-		}
-		return Outcome{Proof: steps.ProofVerified, Detail: fmt.Sprintf("Lever has no stage named %q", want), Fix: fix}
-	}
-	if createsSigningToken(st) {
-		token := given["signing_token"]
-		if token == "" {
-			v, err := s.Secret(ctx, in.ID, "signing_token")
-			if err != nil {
-				return failedPrecondition(err)
-			}
-			token = v
-		}
-		if err := s.Vendors.LeverSignatureSelfTest(token); err != nil {
-			return Outcome{Proof: steps.ProofChecked, Detail: "the format check failed: " + err.Error(), Fix: "copy the signing token again from Lever's Webhooks tab"}
-		}
-		// Only Lever knows its token: this proves the format, not the value.
-		return Outcome{Proof: steps.ProofChecked, OK: true, Detail: fmt.Sprintf("format check: %d characters, no whitespace, usable with Lever's signature scheme (HMAC-SHA256 of token + triggeredAt); Lever cannot be asked whether it is the token it signs with", utf8.RuneCountInString(token))}
-	}
-	return Outcome{Proof: st.Proof, OK: true}
-}
-
-// failedPrecondition is a check that cannot run because an earlier step is
-// missing; it is not a vendor failure.
-func failedPrecondition(err error) Outcome {
-	return Outcome{Proof: steps.ProofVerified, Detail: err.Error(), Fix: "complete the earlier step first, then retry"}
-}
-
-// outcomeOf words a failed vendor call for the admin.
-func outcomeOf(err error, st steps.Step, vendor string) Outcome {
-	c := Classify(err)
-	out := Outcome{Proof: steps.ProofVerified, Detail: fmt.Sprintf("%s: %s", vendor, c.Detail)}
-	switch c.Result {
-	case ResultUnreachable:
-		out.Unreachable = true
-		out.Fix = fmt.Sprintf("%s could not be reached: check the network and retry, or complete the step as unverified and verify it later from the dashboard", vendor)
-	case ResultRateLimited:
-		out.Unreachable = true
-		out.Fix = fmt.Sprintf("%s asks patchbay to slow down: wait a minute and retry, or complete the step as unverified", vendor)
-	case ResultUnauthorized:
-		switch {
-		case st.Refused != "":
-			out.Fix = "the key was refused. " + st.Refused
-		default:
-			out.Fix = "the key was refused: copy it again (whole, without spaces)"
-			if st.Where != "" {
-				out.Fix += " from " + st.Where
-			}
-		}
-		if st.Check == steps.CheckVettyKey {
-			out.Fix += "; if it was copied whole, the key's IP range may not include this machine's address: check the key's IP Address field in Vetty › Settings › API Management (0.0.0.0/0 allows any address)"
-		}
-	case ResultForbidden:
-		out.Fix = "the key is valid but lacks a permission: " + c.Detail
-		if st.Check == steps.CheckVettyKey {
-			out.Fix = "Vetty refused the key: its IP range may not include this machine's address; check the key's IP Address field in Vetty › Settings › API Management"
-		}
-	default:
-		out.Fix = "retry; if it keeps failing, check the vendor's status page"
-	}
-	return out
 }
 
 func list(names []string, max int) string {

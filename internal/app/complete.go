@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -182,20 +183,18 @@ func stepCheckResult(in steps.Integration, st steps.Step, out Outcome, now time.
 	return &store.CheckResult{Integration: in.ID, Name: name, Result: result, Detail: out.Detail, CheckedAt: now}
 }
 
-// stepCheckName names the stored check result a step's live check produces:
-// the secret's own check for key steps, the stage check for the trigger stage.
+// stepCheckName names the stored check result a step's live check
+// produces: the secret's own check when the step creates the secret its
+// check reads, else the check's dashboard row.
 func stepCheckName(st steps.Step) string {
-	switch st.Check {
-	case steps.CheckVettyKey, steps.CheckLeverKeyCertn, steps.CheckLeverKeyChartHop:
-		return SecretCheckName("api_key")
-	case steps.CheckLeverStage:
-		return CheckTriggerStage
-	case steps.CheckVettyPackages:
-		return CheckPackageMapping
-	case steps.CheckLeverSignature:
-		return SecretCheckName("signing_token")
+	lc, ok := liveChecks[st.Check]
+	if !ok {
+		return ""
 	}
-	return ""
+	if lc.secret != "" && slices.Contains(st.Creates, lc.secret) {
+		return SecretCheckName(lc.secret)
+	}
+	return lc.row
 }
 
 // Check names of the stored live results.

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/patchbay/patchbay/internal/clients/httpx"
 	"github.com/patchbay/patchbay/internal/steps"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/store/secrets"
@@ -130,7 +129,8 @@ func (r *Refresher) plan(ctx context.Context) (refreshPlan, error) {
 	for _, c := range prev {
 		p.prev[c.Integration+"\x00"+c.Name] = c
 	}
-	cx := &checkCtx{r: r, memo: &memo{}}
+	m := &memo{}
+	cx := &checkCtx{r: r, memo: m, ask: &asker{vendors: r.svc.Vendors, memo: m}}
 	for _, in := range steps.Catalog() {
 		p.checks = append(p.checks, cx.integrationChecks(in, all[in.ID], metas)...)
 	}
@@ -140,7 +140,8 @@ func (r *Refresher) plan(ctx context.Context) (refreshPlan, error) {
 // checkCtx is what the checks of one refresh share.
 type checkCtx struct {
 	r    *Refresher
-	memo *memo
+	memo *memo  // secrets read in this refresh
+	ask  *asker // vendor answers of this refresh
 }
 
 // recorded reports whether a step's answers are recorded: done, or done
@@ -154,6 +155,10 @@ func recorded(states map[string]store.StepState, step string) (store.StepState, 
 	return st, s == steps.StatusDone || s == steps.StatusNeedsRerun
 }
 
+// integrationChecks plans, from the catalog's data, the checks of one
+// integration: each stored secret's (the Check of the step creating it),
+// each expiry countdown, each recorded step's Drift and the integration's
+// Signals once the secret they read is stored.
 func (cx *checkCtx) integrationChecks(in steps.Integration, states map[string]store.StepState, metas []store.SecretMeta) []plannedCheck {
 	stored := map[string]store.SecretMeta{}
 	for _, m := range metas {
@@ -161,10 +166,11 @@ func (cx *checkCtx) integrationChecks(in steps.Integration, states map[string]st
 			stored[m.Key] = m
 		}
 	}
+	prior := steps.AnswersFromRecords(records(states))
 	var out []plannedCheck
 	for _, key := range in.SecretKeys() {
 		if m, ok := stored[key]; ok {
-			out = append(out, cx.secretCheck(in, m, states))
+			out = append(out, cx.secretCheck(in, m, states, prior))
 		}
 	}
 	for _, key := range in.SecretKeys() {
@@ -172,38 +178,65 @@ func (cx *checkCtx) integrationChecks(in steps.Integration, states map[string]st
 			out = append(out, cx.expiryCheck(in, m))
 		}
 	}
-	_, haveKey := stored["api_key"]
-	switch in.ID {
-	case steps.IntegrationVettyChattr:
-		if st, ok := recorded(states, "chattr-packages"); ok && haveKey {
-			out = append(out, cx.packageMappingCheck(in, stored["api_key"], st.Values["packages"]))
+	for _, st := range in.Steps {
+		if rec, ok := recorded(states, st.ID); ok && st.Drift != steps.CheckNone {
+			if p, ok := cx.tableCheck(in, st, st.Drift, rec.Values, stored, states, prior); ok {
+				out = append(out, p)
+			}
 		}
-	case steps.IntegrationCertnLever:
-		if st, ok := recorded(states, "lever-trigger-stage"); ok && haveKey {
-			out = append(out, cx.triggerStageCheck(in, stored["api_key"], states, st.Values["stage"]))
-		}
-		if haveKey {
-			out = append(out, cx.certnTagsCheck(in, stored["api_key"], states))
-		}
-	case steps.IntegrationChartHopLever:
-		if st, ok := recorded(states, "charthop-options"); ok {
-			src, _ := recorded(states, "charthop-source")
-			out = append(out, cx.optionRulesCheck(in, src.Values["source"], st.Values))
+	}
+	for _, kind := range in.Signals {
+		if p, ok := cx.tableCheck(in, steps.Step{}, kind, nil, stored, states, prior); ok {
+			out = append(out, p)
 		}
 	}
 	return out
 }
 
-// secretVendor is the vendor that can judge a secret, VendorLocal when
-// none can.
-func secretVendor(integration, key string) string {
-	if key != "api_key" {
-		return VendorLocal
+// tableCheck plans one entry of the live-check table on recorded answers;
+// false when the secret it reads is not stored.
+func (cx *checkCtx) tableCheck(in steps.Integration, st steps.Step, kind steps.CheckKind, values map[string]string,
+	stored map[string]store.SecretMeta, states map[string]store.StepState, prior steps.Answers) (plannedCheck, bool) {
+	lc, ok := liveChecks[kind]
+	if !ok {
+		return plannedCheck{}, false
 	}
-	if integration == steps.IntegrationVettyChattr {
-		return VendorVetty
+	var uses []store.SecretMeta
+	if lc.secret != "" {
+		m, ok := stored[lc.secret]
+		if !ok {
+			return plannedCheck{}, false
+		}
+		uses = []store.SecretMeta{m}
 	}
-	return VendorLever
+	ref := CheckRef{Integration: in.ID, Name: lc.row, Vendor: lc.vendor}
+	return plannedCheck{ref: ref, uses: uses, run: func(ctx context.Context) outcome {
+		c := checkInput{in: in, step: st, values: values, prior: prior, secret: lc.secret, recorded: true}
+		if o := cx.inputs(ctx, lc, &c, uses, states, "the "+vendorName(lc.vendor)+" key"); o != nil {
+			return *o
+		}
+		return lc.run(ctx, cx.ask, c).row()
+	}}, true
+}
+
+// inputs fills in the region and the secret a check reads, as recorded;
+// need is empty for a secret's own check (see secret).
+func (cx *checkCtx) inputs(ctx context.Context, lc liveCheck, c *checkInput, uses []store.SecretMeta, states map[string]store.StepState, need string) *outcome {
+	if len(uses) > 0 {
+		key, o := cx.secret(ctx, c.in, uses[0], need)
+		if o != nil {
+			return o
+		}
+		c.key = key
+	}
+	if lc.vendor == VendorLever {
+		region, o := leverRegion(c.in, states)
+		if o != nil {
+			return o
+		}
+		c.region = region
+	}
+	return nil
 }
 
 // secret reads a stored secret once per refresh. A missing one becomes a
@@ -301,87 +334,26 @@ func leverRegion(in steps.Integration, states map[string]store.StepState) (strin
 	return "", &outcome{result: ResultUnknown, detail: fmt.Sprintf("the Lever region is not recorded: re-run %s/lever-key", in.ID)}
 }
 
-func (cx *checkCtx) vendors() (Checker, *outcome) {
-	if cx.r.svc.Vendors == nil {
-		return nil, &outcome{result: ResultUnknown, detail: "no vendor clients are configured"}
+func (cx *checkCtx) secretCheck(in steps.Integration, m store.SecretMeta, states map[string]store.StepState, prior steps.Answers) plannedCheck {
+	creator, _ := in.StepCreating(m.Key)
+	lc, checkable := liveChecks[creator.Check]
+	ref := CheckRef{Integration: in.ID, Name: SecretCheckName(m.Key), Vendor: VendorLocal}
+	if checkable {
+		ref.Vendor = lc.vendor
 	}
-	return cx.r.svc.Vendors, nil
-}
-
-// vendorFailure turns a failed vendor call into an outcome.
-func vendorFailure(vendor string, err error) outcome {
-	c := Classify(err)
-	o := outcome{result: c.Result, detail: vendorName(vendor) + ": " + c.Detail}
-	switch c.Result {
-	case ResultUnreachable:
-		o.failed = true
-	case ResultRateLimited:
-		o.failed = true
-		o.retryAfter, _ = httpx.RetryAfter(err)
-	}
-	return o
-}
-
-func (cx *checkCtx) vettyPackages(ctx context.Context, key string) ([]string, error) {
-	v, err := cx.memo.do(ctx, "vetty.packages\x00"+key, func() (any, error) {
-		vs, o := cx.vendors()
-		if o != nil {
-			return nil, errors.New(o.detail)
-		}
-		return vs.VettyPackages(ctx, key)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return v.([]string), nil
-}
-
-func (cx *checkCtx) secretCheck(in steps.Integration, m store.SecretMeta, states map[string]store.StepState) plannedCheck {
-	ref := CheckRef{Integration: in.ID, Name: SecretCheckName(m.Key), Vendor: secretVendor(in.ID, m.Key)}
-	return plannedCheck{ref: ref, secretKey: m.Key, uses: []store.SecretMeta{m}, run: func(ctx context.Context) outcome {
-		value, o := cx.secret(ctx, in, m, "")
-		if o != nil {
-			return *o
-		}
-		switch {
-		case ref.Vendor == VendorVetty:
-			pkgs, err := cx.vettyPackages(ctx, value)
-			if err != nil {
-				return vendorFailure(VendorVetty, err)
-			}
-			return outcome{result: ResultValid, detail: fmt.Sprintf("Vetty accepted the key; it lists %d package(s)", len(pkgs))}
-		case ref.Vendor == VendorLever:
-			region, o := leverRegion(in, states)
-			if o != nil {
+	uses := []store.SecretMeta{m}
+	return plannedCheck{ref: ref, secretKey: m.Key, uses: uses, run: func(ctx context.Context) outcome {
+		if !checkable {
+			if _, o := cx.secret(ctx, in, m, ""); o != nil {
 				return *o
 			}
-			vs, o := cx.vendors()
-			if o != nil {
-				return *o
-			}
-			endpoints := CertnLeverEndpoints
-			if in.ID == steps.IntegrationChartHopLever {
-				endpoints = ChartHopLeverEndpoints
-			}
-			// The probe reads every endpoint the integration needs at once,
-			// so it both proves the key (a 401 anywhere) and finds missing
-			// permissions in one round trip.
-			forbidden, err := vs.LeverProbe(ctx, region, value, endpoints)
-			if err != nil {
-				return vendorFailure(VendorLever, err)
-			}
-			if len(forbidden) > 0 {
-				return outcome{result: ResultForbidden, detail: fmt.Sprintf("forbidden on %s: Lever accepted the key but refused it there (403); give it that permission in Lever › Settings › Integrations and API", strings.Join(forbidden, ", "))}
-			}
-			return outcome{result: ResultValid, detail: fmt.Sprintf("Lever (%s) accepted the key; it can read %s", region, strings.Join(endpoints, ", "))}
-		case m.Key == "signing_token":
-			if err := SignatureSelfTest(value); err != nil {
-				return outcome{result: ResultDrift, detail: "the signature self-test failed: " + err.Error() + "; copy the token again from Lever's Webhooks tab"}
-			}
-			return outcome{result: ResultValid, detail: "a webhook signed with this token verifies with Lever's scheme"}
-		default:
 			return outcome{result: ResultValid, detail: fmt.Sprintf("stored in %s; no vendor API can check it", secretsBackendName(m, cx.r.svc.Secrets))}
 		}
+		c := checkInput{in: in, step: creator, values: states[creator.ID].Values, prior: prior, secret: m.Key, recorded: true}
+		if o := cx.inputs(ctx, lc, &c, uses, states, ""); o != nil {
+			return *o
+		}
+		return lc.run(ctx, cx.ask, c).row()
 	}}
 }
 
@@ -402,110 +374,6 @@ func (cx *checkCtx) expiryCheck(in steps.Integration, m store.SecretMeta) planne
 			return outcome{result: ResultValid, detail: fmt.Sprintf("expires in %d day(s), on %s: rotate it soon (%s)", int(left.Hours()/24), date, rotate)}
 		}
 		return outcome{result: ResultValid, detail: fmt.Sprintf("expires in %d days, on %s", int(left.Hours()/24), date)}
-	}}
-}
-
-func (cx *checkCtx) packageMappingCheck(in steps.Integration, m store.SecretMeta, mapping string) plannedCheck {
-	ref := CheckRef{Integration: in.ID, Name: CheckPackageMapping, Vendor: VendorVetty}
-	return plannedCheck{ref: ref, uses: []store.SecretMeta{m}, run: func(ctx context.Context) outcome {
-		pairs, err := steps.ParseChattrMapping(mapping)
-		if err != nil {
-			return outcome{result: ResultDrift, detail: fmt.Sprintf("the recorded mapping no longer reads: %v; re-run %s/chattr-packages", err, in.ID)}
-		}
-		key, o := cx.secret(ctx, in, m, "the Vetty key")
-		if o != nil {
-			return *o
-		}
-		pkgs, err := cx.vettyPackages(ctx, key)
-		if err != nil {
-			return vendorFailure(VendorVetty, err)
-		}
-		var gone []string
-		for _, pp := range pairs {
-			if slices.Contains(pkgs, pp.Package) {
-				continue
-			}
-			what := fmt.Sprintf("%q (for %s)", pp.Package, pp.Position)
-			for _, name := range pkgs {
-				if strings.EqualFold(name, pp.Package) {
-					what += fmt.Sprintf(", now spelled %q", name)
-				}
-			}
-			gone = append(gone, what)
-		}
-		if len(gone) > 0 {
-			return outcome{result: ResultDrift, detail: fmt.Sprintf("Vetty no longer lists %s: re-run %s/chattr-packages and send the new mapping to your Chattr account manager", strings.Join(gone, "; "), in.ID)}
-		}
-		return outcome{result: ResultValid, detail: fmt.Sprintf("Vetty lists every mapped package (%d position(s))", len(pairs))}
-	}}
-}
-
-func (cx *checkCtx) leverStages(ctx context.Context, region, key string) ([]string, error) {
-	v, err := cx.memo.do(ctx, "lever.stages\x00"+region+"\x00"+key, func() (any, error) {
-		vs, o := cx.vendors()
-		if o != nil {
-			return nil, errors.New(o.detail)
-		}
-		return vs.LeverStages(ctx, region, key)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return v.([]string), nil
-}
-
-// leverInputs gathers the key and region a Lever check needs.
-func (cx *checkCtx) leverInputs(ctx context.Context, in steps.Integration, m store.SecretMeta, states map[string]store.StepState) (region, key string, o *outcome) {
-	region, o = leverRegion(in, states)
-	if o != nil {
-		return "", "", o
-	}
-	key, o = cx.secret(ctx, in, m, "the Lever key")
-	if o != nil {
-		return "", "", o
-	}
-	if _, o = cx.vendors(); o != nil {
-		return "", "", o
-	}
-	return region, key, nil
-}
-
-func (cx *checkCtx) triggerStageCheck(in steps.Integration, m store.SecretMeta, states map[string]store.StepState, stage string) plannedCheck {
-	ref := CheckRef{Integration: in.ID, Name: CheckTriggerStage, Vendor: VendorLever}
-	return plannedCheck{ref: ref, uses: []store.SecretMeta{m}, run: func(ctx context.Context) outcome {
-		region, key, o := cx.leverInputs(ctx, in, m, states)
-		if o != nil {
-			return *o
-		}
-		names, err := cx.leverStages(ctx, region, key)
-		if err != nil {
-			return vendorFailure(VendorLever, err)
-		}
-		if slices.Contains(names, stage) {
-			return outcome{result: ResultValid, detail: fmt.Sprintf("the trigger stage %q exists in Lever", stage)}
-		}
-		fix := fmt.Sprintf("re-run %s/lever-trigger-stage and give Certn the new stage name", in.ID)
-		for _, n := range names {
-			if strings.EqualFold(n, stage) {
-				return outcome{result: ResultDrift, detail: fmt.Sprintf("Lever now spells the trigger stage %q, not %q (names must match exactly): %s", n, stage, fix)}
-			}
-		}
-		return outcome{result: ResultDrift, detail: fmt.Sprintf("the trigger stage %q is no longer one of Lever's stages (renamed or deleted): candidates reaching it start no Certn check; %s", stage, fix)}
-	}}
-}
-
-func (cx *checkCtx) certnTagsCheck(in steps.Integration, m store.SecretMeta, states map[string]store.StepState) plannedCheck {
-	ref := CheckRef{Integration: in.ID, Name: CheckCertnTags, Vendor: VendorLever}
-	return plannedCheck{ref: ref, uses: []store.SecretMeta{m}, run: func(ctx context.Context) outcome {
-		region, key, o := cx.leverInputs(ctx, in, m, states)
-		if o != nil {
-			return *o
-		}
-		tags, err := cx.r.svc.Vendors.LeverTags(ctx, region, key)
-		if err != nil {
-			return vendorFailure(VendorLever, err)
-		}
-		return outcome{result: ResultValid, detail: CertnTagSummary(tags)}
 	}}
 }
 
@@ -535,39 +403,4 @@ func CertnTagSummary(tags map[string]int) string {
 		}
 	}
 	return strings.Join(parts, " · ")
-}
-
-// optionRulesCheck applies today's option table to the recorded toggles
-// and source of truth: it catches options recorded before the source
-// changed, or under rules this version of patchbay no longer accepts.
-func (cx *checkCtx) optionRulesCheck(in steps.Integration, source string, values map[string]string) plannedCheck {
-	ref := CheckRef{Integration: in.ID, Name: CheckOptionRules, Vendor: VendorLocal}
-	return plannedCheck{ref: ref, run: func(context.Context) outcome {
-		if source != steps.TruthChartHop && source != steps.TruthLever {
-			return outcome{result: ResultUnknown, detail: fmt.Sprintf("no source of truth is recorded: run %s/charthop-source", in.ID)}
-		}
-		on := map[string]bool{}
-		for _, k := range steps.OptionKeys() {
-			on[k] = values[k] == "true"
-		}
-		ev := steps.EvaluateOptions(source, on)
-		if !ev.OK() {
-			msgs := make([]string, len(ev.Violations))
-			for i, v := range ev.Violations {
-				msgs[i] = v.Message
-			}
-			return outcome{result: ResultDrift, detail: fmt.Sprintf("the recorded options break the rules: %s; re-run %s/charthop-options and change them in ChartHop too", strings.Join(msgs, "; "), in.ID)}
-		}
-		var onNames []string
-		for _, t := range ev.Toggles {
-			if t.On {
-				onNames = append(onNames, t.Label)
-			}
-		}
-		detail := fmt.Sprintf("the options follow the rules for source %s", source)
-		if len(onNames) > 0 {
-			detail += " (on: " + strings.Join(onNames, ", ") + ")"
-		}
-		return outcome{result: ResultValid, detail: detail}
-	}}
 }

@@ -838,8 +838,33 @@ func TestRefreshUpdatesStream(t *testing.T) {
 	if len(planned) != 4 || len(doneChecks) != 4 {
 		t.Errorf("planned %v, done %v", planned, doneChecks)
 	}
-	if calls < 5 {
-		t.Errorf("%d calls in the log, want at least the probe's 3, the stages and the tags", calls)
+	if calls != 3 {
+		t.Errorf("%d calls in the log, want 3: /stages, /tags and the /opportunities probe, once each", calls)
+	}
+}
+
+// One refresh asks Lever for each list once per key: the key check, the
+// trigger stage and the tag counts share the answers (issue 14.5).
+func TestRefreshAsksLeverOncePerListAndKey(t *testing.T) {
+	e := newLiveEnv(t)
+	liveCertnLever(t, e, liveCertnKey)
+	r := NewRefresher(e.svc, RefreshOptions{Interval: time.Hour})
+	for round := range 2 {
+		e.srv.Lever.ResetRequests()
+		s, err := r.RefreshAll(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{SecretCheckName("api_key"), CheckTriggerStage, CheckCertnTags} {
+			if o := findOutcome(t, s, "certn-lever", name); o.Result != ResultValid {
+				t.Errorf("refresh %d: %s: %+v", round, name, o)
+			}
+		}
+		for _, path := range []string{"/stages", "/tags", "/opportunities"} {
+			if n := e.srv.Lever.RequestsTo(path); n != 1 {
+				t.Errorf("refresh %d: %d requests to %s, want 1", round, n, path)
+			}
+		}
 	}
 }
 

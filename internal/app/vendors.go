@@ -161,12 +161,6 @@ func (v *Vendors) LeverTags(ctx context.Context, region, key string) (map[string
 	return out, nil
 }
 
-// LeverSignatureSelfTest signs a sample delivery the way Lever does and
-// verifies it, proving the token is usable for webhook signatures.
-func (v *Vendors) LeverSignatureSelfTest(token string) error {
-	return SignatureSelfTest(token)
-}
-
 // SignatureSelfTest signs and verifies a sample Lever webhook payload.
 func SignatureSelfTest(signingToken string) error {
 	now := time.Now()

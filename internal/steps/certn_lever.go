@@ -146,8 +146,10 @@ func certnLever() Integration {
 				Handoff: leverStageHandoff,
 				Proof:   ProofVerified,
 				Check:   CheckLeverStage,
+				Drift:   CheckLeverStage,
 			},
 		},
+		Signals: []CheckKind{CheckCertnTags},
 		Usage: []string{
 			"To start a check, advance a candidate to the trigger stage set up above; nothing else is needed.",
 			"Certn then tags the candidate \"CERTN - Pending\" (the article's wording; current Certn accounts use CERTN - Submitted, CERTN - Applicant Started, CERTN - In Progress, CERTN - Complete (Clear), CERTN - Complete (Review) and CERTN - ERROR (No Email)). As results come back, Certn adds a link to the PDF report to the candidate and updates the tag to the check's status.",

@@ -133,6 +133,7 @@ func charthopLever() Integration {
 					return ValidateOptions(prior.Get("charthop-source", "source"), values)
 				},
 				Proof: ProofChecked,
+				Drift: CheckOptionRules,
 			},
 			{
 				ID:    "charthop-hire-webhook",

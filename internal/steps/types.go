@@ -93,6 +93,12 @@ const (
 	// by Lever's scheme (HMAC-SHA256 over token+triggeredAt) verifies. It needs
 	// no network, so it never ends in "unverified".
 	CheckLeverSignature CheckKind = "lever.signature"
+	// CheckOptionRules is offline: the recorded ChartHop toggles follow
+	// today's option rules for the recorded source of truth.
+	CheckOptionRules CheckKind = "charthop.option_rules"
+	// CheckCertnTags counts the "CERTN - …" tags on Lever candidates: a
+	// usage signal, not a verdict on the setup.
+	CheckCertnTags CheckKind = "lever.certn_tags"
 )
 
 // CopyItem is a value the admin pastes into another system. Exactly one of
@@ -117,7 +123,11 @@ type Step struct {
 	Caveats []string
 	Proof   Proof     // the proof the step gets when everything passes
 	Check   CheckKind // the live check it wants, if any
-	Copy    []CopyItem
+	// Drift names the check the dashboard runs on this step's recorded
+	// answers, to see them go stale at the vendor (a stage renamed, a
+	// package removed) or under today's rules; CheckNone when nothing can.
+	Drift CheckKind
+	Copy  []CopyItem
 	// Refused says what to do when the vendor refuses the key this step
 	// stores ("" = copy it again). A key the vendor shows only once cannot
 	// be copied again: the admin must generate a new one.
@@ -171,6 +181,9 @@ type Integration struct {
 	// Usage tells how the connection is used and operated once set up
 	// (turning it off, where to see results); shown after the last step.
 	Usage []string
+	// Signals are checks that report how the connection is used (tag
+	// counts) once its key is stored; they judge nothing.
+	Signals []CheckKind
 }
 
 // StepRecord is what the store remembers of one step.

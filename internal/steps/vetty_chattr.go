@@ -133,6 +133,7 @@ func vettyChattr() Integration {
 				// Vetty lists its packages: each one named is checked there.
 				Proof: ProofVerified,
 				Check: CheckVettyPackages,
+				Drift: CheckVettyPackages,
 			},
 		},
 		Usage: []string{

@@ -263,11 +263,11 @@ func TestProbe(t *testing.T) {
 		wantDenied []string
 		wantErr    error
 	}{
-		{"valid key, certn set", key, lever.CertnEndpoints(), nil, nil},
-		{"valid key, charthop set", key, lever.CharthopEndpoints(), nil, nil},
-		{"forbidden key, certn set", "forbidden-" + key, lever.CertnEndpoints(), []string{"/tags"}, nil},
-		{"forbidden key, charthop set", "forbidden-" + key, lever.CharthopEndpoints(), []string{"/requisitions"}, nil},
-		{"invalid key", "invalid-" + key, lever.CharthopEndpoints(), nil, httpx.ErrUnauthorized},
+		{"valid key, certn set", key, certnEndpoints, nil, nil},
+		{"valid key, charthop set", key, charthopEndpoints, nil, nil},
+		{"forbidden key, certn set", "forbidden-" + key, certnEndpoints, []string{"/tags"}, nil},
+		{"forbidden key, charthop set", "forbidden-" + key, charthopEndpoints, []string{"/requisitions"}, nil},
+		{"invalid key", "invalid-" + key, charthopEndpoints, nil, httpx.ErrUnauthorized},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -307,7 +307,7 @@ func TestProbeUnreachableIsNotDenied(t *testing.T) {
 	s := startStandins(t, standin.Options{})
 	c := newClient(t, s, key, httpx.Options{})
 	s.Close()
-	res := c.Probe(context.Background(), lever.CertnEndpoints())
+	res := c.Probe(context.Background(), certnEndpoints)
 	if len(lever.Denied(res)) != 0 || !errors.Is(lever.ProbeError(res), httpx.ErrUnreachable) {
 		t.Fatalf("results = %+v", res)
 	}
@@ -421,7 +421,7 @@ func TestCallLogNeverHoldsTheKey(t *testing.T) {
 	for _, k := range []string{key, "forbidden-" + key, "invalid-" + key} {
 		c := newClient(t, s, k, httpx.Options{OnCall: onCall, Sleep: (&noWait{}).sleep})
 		c.Stages(ctx)
-		c.Probe(ctx, append(lever.CertnEndpoints(), lever.CharthopEndpoints()...))
+		c.Probe(ctx, append(slices.Clone(certnEndpoints), charthopEndpoints...))
 		s.Lever.SetFault(standin.Fault{Kind: standin.FaultRateLimit, RetryAfter: "1", Count: 1})
 		c.Tags(ctx)
 	}
@@ -447,3 +447,9 @@ func TestCallLogNeverHoldsTheKey(t *testing.T) {
 		}
 	}
 }
+
+// The endpoints the app's live-check table probes for each integration.
+var (
+	certnEndpoints    = []string{"/stages", "/tags", "/opportunities"}
+	charthopEndpoints = []string{"/requisitions", "/requisition_fields", "/postings", "/users"}
+)

@@ -27,17 +27,6 @@ func (r ProbeResult) Forbidden() bool {
 	return errors.As(r.Err, &fe)
 }
 
-// CertnEndpoints are the readable endpoints Certn's Lever key needs: read
-// stages, r/w tags, r/w opportunities (writes and "write links" cannot be
-// probed without side effects, so the wizard has the admin attest them).
-func CertnEndpoints() []string { return []string{"/stages", "/tags", "/opportunities"} }
-
-// CharthopEndpoints are the read endpoints the ChartHop Lever Requisitions
-// app uses.
-func CharthopEndpoints() []string {
-	return []string{"/requisitions", "/requisition_fields", "/postings", "/users"}
-}
-
 // Probe reads each endpoint once (?limit=1), concurrently; the client's
 // limiter still spaces the requests. Results come back in the order of
 // endpoints. A 401 on any endpoint means the key is invalid, so the other

@@ -275,6 +275,7 @@ type vendor struct {
 	requests atomic.Int64
 	mu       sync.Mutex
 	fault    Fault
+	perPath  map[string]int64 // requests by URL path, under mu
 }
 
 // SetFault makes the vendor fail as f says, until cleared or f.Count runs out.
@@ -290,8 +291,21 @@ func (v *vendor) ClearFault() { v.SetFault(Fault{}) }
 // Requests counts every request the vendor received, failed ones included.
 func (v *vendor) Requests() int64 { return v.requests.Load() }
 
-// ResetRequests sets the counter back to zero.
-func (v *vendor) ResetRequests() { v.requests.Store(0) }
+// RequestsTo counts the requests the vendor received for one path
+// (relative to its base, e.g. "/stages"), failed ones included.
+func (v *vendor) RequestsTo(path string) int64 {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.perPath[path]
+}
+
+// ResetRequests sets the counters back to zero.
+func (v *vendor) ResetRequests() {
+	v.mu.Lock()
+	v.requests.Store(0)
+	v.perPath = nil
+	v.mu.Unlock()
+}
 
 func (v *vendor) takeFault(path string) (Fault, bool) {
 	v.mu.Lock()
@@ -311,6 +325,12 @@ func (v *vendor) takeFault(path string) (Fault, bool) {
 
 func (v *vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	v.requests.Add(1)
+	v.mu.Lock()
+	if v.perPath == nil {
+		v.perPath = map[string]int64{}
+	}
+	v.perPath[r.URL.Path]++
+	v.mu.Unlock()
 	if d := time.Duration(v.shared.latency.Load()); d > 0 {
 		t := time.NewTimer(d)
 		select {
