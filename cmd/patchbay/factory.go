@@ -335,7 +335,7 @@ func (f *Factory) vaultPassphrase() (string, error) {
 		return p, nil
 	}
 	if f.noPrompt {
-		return "", errors.New("the vault needs its passphrase, which cannot be asked while the full-screen view runs; quit and start patchbay again")
+		return "", errors.New("the vault is locked: quit and start patchbay again to give its passphrase")
 	}
 	if !f.IO.CanPrompt() {
 		return "", fmt.Errorf("%w: the vault's passphrase is needed; set %s for scripts", errNeedsTerminal, secrets.VaultPassphraseEnv)
@@ -351,29 +351,38 @@ func (f *Factory) vaultPassphrase() (string, error) {
 			return "", err
 		}
 	}
-	prompt := "Vault passphrase: "
+	var p string
 	if isNew {
-		fmt.Fprintf(tty, "Choose a passphrase for the new vault %s. Use several unrelated words (%d characters or more):\n"+
-			"whoever gets the file can try guesses offline, and a forgotten passphrase cannot be recovered.\n", f.vault.Path(), minPassphraseLen)
-		prompt = "New vault passphrase: "
+		p, err = askNewPassphrase(tty, f.vault.Path())
+	} else {
+		p, err = readHidden(tty, "Vault passphrase: ")
 	}
-	p, err := readHidden(tty, prompt)
 	if err != nil {
 		return "", err
 	}
-	if isNew {
-		if n := len([]rune(p)); n < minPassphraseLen {
-			fmt.Fprintf(tty, "That passphrase is short (%d characters): a longer one is much harder to guess.\n", n)
-		}
-		again, err := readHidden(tty, "Repeat it: ")
-		if err != nil {
-			return "", err
-		}
-		if again != p {
-			return "", errors.New("the two passphrases differ; no vault was created")
-		}
-	}
 	f.passphrase = p
+	return p, nil
+}
+
+// askNewPassphrase asks for a new vault passphrase twice, with a hint on
+// its strength.
+func askNewPassphrase(tty *os.File, path string) (string, error) {
+	fmt.Fprintf(tty, "Choose a passphrase for the vault %s. Use several unrelated words (%d characters or more):\n"+
+		"whoever gets the file can try guesses offline, and a forgotten passphrase cannot be recovered.\n", path, minPassphraseLen)
+	p, err := readHidden(tty, "New vault passphrase: ")
+	if err != nil {
+		return "", err
+	}
+	if n := len([]rune(p)); n < minPassphraseLen {
+		fmt.Fprintf(tty, "That passphrase is short (%d characters): a longer one is much harder to guess.\n", n)
+	}
+	again, err := readHidden(tty, "Repeat it: ")
+	if err != nil {
+		return "", err
+	}
+	if again != p {
+		return "", errors.New("the two passphrases differ; nothing was changed")
+	}
 	return p, nil
 }
 

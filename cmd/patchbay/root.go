@@ -112,6 +112,7 @@ Run it without a command for the home screen.`,
 		newDisconnectCmd(f),
 		readOnlyCmd(newExportCmd(f)),
 		newApplyCmd(f),
+		newVaultCmd(f),
 	)
 	usageArgs(root)
 	// Every command's help ends with the exit codes; cobra hands the root's
