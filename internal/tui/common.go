@@ -128,6 +128,22 @@ func wrap(s string, width int) string {
 	return b.String()
 }
 
+// hangLines word-wraps text to width cells after prefix, indenting the
+// lines that follow by the prefix's width, so a long detail stays readable
+// in a narrow pane instead of ending in "…".
+func hangLines(prefix, text string, width int) []string {
+	pw := lipglossWidth(prefix)
+	lines := strings.Split(wrap(text, max(width-pw, 8)), "\n")
+	for i, l := range lines {
+		if i == 0 {
+			lines[i] = truncate(prefix+l, width)
+		} else {
+			lines[i] = truncate(strings.Repeat(" ", pw)+l, width)
+		}
+	}
+	return lines
+}
+
 // age words how long ago t was, compactly: "now", "5m", "3h", "12d".
 func age(now, t time.Time) string {
 	if t.IsZero() {

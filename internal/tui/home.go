@@ -25,6 +25,7 @@ const (
 type openStepMsg struct {
 	integration, step string
 	setup             bool
+	fromRotate        bool // a re-run chosen on the rotation screen, which it returns to
 }
 
 // homeModel is the home screen: the profile's integrations with their
@@ -177,6 +178,11 @@ func (m *homeModel) Update(msg tea.Msg) tea.Cmd {
 		}
 	case key.Matches(kmsg, k.Rotate):
 		return m.rotateKey()
+	case key.Matches(kmsg, k.Revoked):
+		// The rotation screen says where to revoke, then v confirms.
+		if integration, k, ok := m.revocable(); ok {
+			return emit(openRotateMsg{integration: integration, key: k})
+		}
 	case key.Matches(kmsg, k.Setup):
 		next := iv.NextStep
 		if next == "" && len(iv.Steps) > 0 {
@@ -213,7 +219,10 @@ func clamp(v, lo, hi int) int { return max(lo, min(v, hi)) }
 
 func (m *homeModel) ShortHelp() []key.Binding {
 	k := m.c.keys
-	return append([]key.Binding{k.Move, k.NextPane, k.Open, k.Setup, k.Refresh}, m.rotateHelp()...)
+	// Most specific first: when the bar is short, the keys everyone
+	// guesses (arrows, tab, r) give way first; ? lists them all.
+	b := append([]key.Binding{k.Open, k.Setup}, m.rotateHelp()...)
+	return append(b, k.NextPane, k.Move, k.Refresh)
 }
 
 func (m *homeModel) FullHelp() [][]key.Binding {
@@ -225,6 +234,7 @@ func (m *homeModel) FullHelp() [][]key.Binding {
 			key.NewBinding(key.WithKeys(k.Setup.Keys()...), key.WithHelp(k.Setup.Help().Key, "guided setup from the next step")),
 			key.NewBinding(key.WithKeys(k.Refresh.Keys()...), key.WithHelp(k.Refresh.Help().Key, "refresh now")),
 			key.NewBinding(key.WithKeys(k.Rotate.Keys()...), key.WithHelp(k.Rotate.Help().Key, "rotate the selected step's secret")),
+			key.NewBinding(key.WithKeys(k.Revoked.Keys()...), key.WithHelp(k.Revoked.Help().Key, "confirm the old secret revoked")),
 		},
 	}
 }
@@ -391,8 +401,8 @@ func (m *homeModel) dashboardFixed(w int, now time.Time) []string {
 		if b == "" {
 			b = backend
 		}
-		fixed = append(fixed, truncate(fmt.Sprintf("  %s ····%s · %s · %s old", sec.Key, sec.Last4, b, age(now, sec.CreatedAt)), w))
-		fixed = append(fixed, truncate("    "+m.secretStatus(sec, now), w))
+		fixed = append(fixed, hangLines("  ", fmt.Sprintf("%s ····%s · %s · %s", sec.Key, sec.Last4, b, createdAgo(now, sec.CreatedAt)), w)...)
+		fixed = append(fixed, hangLines("    ", m.secretStatus(sec, now), w)...)
 	}
 
 	fixed = append(fixed, "")
@@ -407,10 +417,10 @@ func (m *homeModel) dashboardFixed(w int, now time.Time) []string {
 		}
 	}
 	for _, ch := range iv.Checks {
-		line := fmt.Sprintf("  %s %s · %s", ch.Name, s.LiveResult(ch.Result), ago(now, ch.CheckedAt))
-		fixed = append(fixed, truncate(line, w))
+		line := fmt.Sprintf("%s %s · %s", ch.Name, s.LiveResult(ch.Result), ago(now, ch.CheckedAt))
+		fixed = append(fixed, hangLines("  ", line, w)...)
 		if ch.Detail != "" {
-			fixed = append(fixed, truncate("    "+s.Muted.Render(ch.Detail), w))
+			fixed = append(fixed, hangLines("    ", s.Muted.Render(ch.Detail), w)...)
 		}
 	}
 
@@ -453,9 +463,22 @@ func (m *homeModel) secretStatus(sec app.SecretView, now time.Time) string {
 	}
 	parts = append(parts, live)
 	if sec.HasPrevious {
-		parts = append(parts, s.Warn.Render("old one kept until revoked"))
+		parts = append(parts, s.Warn.Render("old one kept until revoked")+s.Muted.Render(" ("+m.c.keys.Revoked.Help().Key+" confirms)"))
 	}
 	return strings.Join(parts, " · ")
+}
+
+// createdAgo words a secret's age: "710d old", "just created" (never
+// "now old").
+func createdAgo(now, t time.Time) string {
+	switch a := age(now, t); a {
+	case "never":
+		return "age unknown"
+	case "now":
+		return "just created"
+	default:
+		return a + " old"
+	}
 }
 
 func (m *homeModel) stepTitle(iv app.IntegrationView, id string) string {

@@ -121,8 +121,15 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(m.refresh(), refreshTick(m.c, m.tickGen))
 	case openStepMsg:
 		m.flash = ""
-		m.rotate = nil // a re-run chosen on the rotation screen replaces it
-		return m, m.openStep(msg.integration, msg.step, msg.setup)
+		if !msg.fromRotate {
+			m.rotate = nil
+		}
+		// A re-run chosen on the rotation screen comes back to it.
+		cmd := m.openStep(msg.integration, msg.step, msg.setup)
+		if m.step != nil && msg.fromRotate {
+			m.step.backTo = "back to the rotation"
+		}
+		return m, cmd
 	case openRotateMsg:
 		m.flash = ""
 		return m, m.openRotate(msg)
@@ -221,6 +228,11 @@ func (m *rootModel) onOverview(msg overviewMsg) tea.Cmd {
 		return tea.Batch(cmds...)
 	}
 	m.home.SetOverview(msg.ov)
+	if m.rotate != nil {
+		if iv, ok := findIntegration(msg.ov, m.rotate.integ); ok {
+			m.rotate.SetIntegration(iv)
+		}
+	}
 	m.loadedAt = m.c.now()
 	m.refreshed = true
 	if m.flash != "" && strings.HasPrefix(m.flash, "couldn't refresh") {
@@ -268,6 +280,9 @@ func (m *rootModel) goOn(ov app.Overview) tea.Cmd {
 		return m.openStep(iv.Integration.ID, iv.NextStep, true)
 	}
 	m.closeStep()
+	if m.rotate != nil {
+		return nil // back on the rotation screen, which says what is left
+	}
 	if ok {
 		m.home.Select(iv.Integration.ID, next.after)
 		if next.setup && iv.NextStep == "" {
@@ -317,6 +332,9 @@ func (m *rootModel) closeStep() {
 	}
 	m.step = nil
 	m.screen = screenHome
+	if m.rotate != nil {
+		m.screen = screenRotate
+	}
 	m.resize()
 }
 
@@ -414,10 +432,45 @@ func (m *rootModel) render() string {
 	if m.fullHelp {
 		helpView = m.fullHelpView()
 	} else {
-		helpView = m.help.ShortHelpView(append(m.active().ShortHelp(), m.globalBindings()...))
+		helpView = m.shortHelpView(w)
 	}
 	b.WriteString("\n" + fit(helpView, w, max(h-1-bh, 1)))
 	return b.String()
+}
+
+// shortHelpView is the one-line help: the screen's keys as room allows,
+// then the global ones (? help, q quit), which never give way: the screen's
+// keys are cut first, and ? lists them all.
+func (m *rootModel) shortHelpView(w int) string {
+	global := m.help.ShortHelpView(m.globalBindings())
+	sep := m.help.Styles.ShortSeparator.Render(m.help.ShortSeparator)
+	room := w - lipglossWidth(global) - lipglossWidth(sep)
+	if room < 8 {
+		return global
+	}
+	local := m.fitHelp(m.active().ShortHelp(), room)
+	if local == "" {
+		return global
+	}
+	return local + sep + global
+}
+
+// fitHelp renders as many of the bindings as fit in width, with "…" when
+// some were left out. (help.Model's own cut lets the last item overflow
+// when no ellipsis fits.)
+func (m *rootModel) fitHelp(bindings []key.Binding, width int) string {
+	m.help.SetWidth(0)
+	defer m.help.SetWidth(m.c.width)
+	for n := len(bindings); n > 0; n-- {
+		v := m.help.ShortHelpView(bindings[:n])
+		if n < len(bindings) {
+			v += " " + m.help.Styles.Ellipsis.Render(m.help.Ellipsis)
+		}
+		if lipglossWidth(v) <= width {
+			return v
+		}
+	}
+	return ""
 }
 
 func (m *rootModel) headerLine(w int) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -123,6 +124,12 @@ type rotateModel struct {
 	secret    textinput.Model
 	onSecret  bool // the secret input has the focus (else the months)
 	rerun     int  // selected step among res.NeedsRerun
+	// rerunDone marks the steps of res.NeedsRerun re-run since, from the
+	// overview the root hands on (SetIntegration).
+	rerunDone map[string]bool
+	// awaitsRevoke: the plan refused because the previous value still awaits
+	// its revocation, which can be confirmed here.
+	awaitsRevoke bool
 
 	spin          spinner.Model
 	width, height int
@@ -149,6 +156,26 @@ func (m *rotateModel) Init() tea.Cmd {
 		cmds = append(cmds, m.spin.Tick)
 	}
 	return tea.Batch(cmds...)
+}
+
+// SetIntegration takes the integration's latest overview: which of the
+// steps to re-run are done again. The cursor moves on to the first one left.
+func (m *rotateModel) SetIntegration(iv app.IntegrationView) {
+	if m.phase != rotDone && m.phase != rotRevoking {
+		return
+	}
+	m.rerunDone = map[string]bool{}
+	for _, sv := range iv.Steps {
+		if slices.Contains(m.res.NeedsRerun, sv.Step.ID) && sv.Status == steps.StatusDone {
+			m.rerunDone[sv.Step.ID] = true
+		}
+	}
+	for i, id := range m.res.NeedsRerun {
+		if !m.rerunDone[id] {
+			m.rerun = i
+			break
+		}
+	}
 }
 
 func (m *rotateModel) SetSize(width, height int) {
@@ -180,9 +207,10 @@ func (m *rotateModel) Update(msg tea.Msg) tea.Cmd {
 		}
 		if msg.err != nil {
 			m.phase, m.err = rotRefused, msg.err
+			m.awaitsRevoke = errors.Is(msg.err, app.ErrPreviousKept)
 			return nil
 		}
-		m.plan, m.phase = msg.plan, rotInput
+		m.plan, m.phase, m.awaitsRevoke = msg.plan, rotInput, false
 		if f := msg.plan.Step.ExpiryMonthsField; f != "" {
 			m.hasMonths = true
 			m.months.SetValue(msg.plan.Values[f])
@@ -202,6 +230,16 @@ func (m *rotateModel) Update(msg tea.Msg) tea.Cmd {
 	case revokedMsg:
 		if msg.seq != m.seq {
 			return nil
+		}
+		if m.awaitsRevoke {
+			// Confirmed from the refusal: the rotation can go ahead now.
+			if msg.err != nil {
+				m.phase = rotRefused
+				m.flash = "couldn't record the revocation: " + plainErr(msg.err)
+				return nil
+			}
+			m.phase, m.err, m.flash, m.awaitsRevoke = rotLoading, nil, "previous "+m.key+" ("+app.Ending(msg.last4)+") recorded as revoked", false
+			return tea.Batch(emit(refreshMsg{}), loadRotationPlan(m.c, m.r, m.seq, m.integ, m.key))
 		}
 		m.phase = rotDone
 		if msg.err != nil {
@@ -255,23 +293,32 @@ func (m *rotateModel) onKey(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, k.Down) && n > 0:
 			m.rerun = clamp(m.rerun+1, 0, n-1)
 		case key.Matches(msg, k.Open) && n > 0:
-			return emit(openStepMsg{integration: m.integ, step: m.res.NeedsRerun[m.rerun]})
+			return emit(openStepMsg{integration: m.integ, step: m.res.NeedsRerun[m.rerun], fromRotate: true})
 		case key.Matches(msg, k.Revoked) && m.res.PreviousKept && !m.revoked:
-			m.phase, m.flash = rotRevoking, ""
-			cmds := []tea.Cmd{runConfirmRevoked(m.c, m.r, m.seq, m.integ, m.key)}
-			if m.c.animate {
-				cmds = append(cmds, m.spin.Tick)
-			}
-			return tea.Batch(cmds...)
+			return m.confirmRevoked()
 		case key.Matches(msg, k.Back):
 			return emit(closeRotateMsg{})
 		}
 	case rotRefused:
-		if key.Matches(msg, k.Back) {
+		switch {
+		case key.Matches(msg, k.Revoked) && m.awaitsRevoke:
+			return m.confirmRevoked()
+		case key.Matches(msg, k.Back):
 			return emit(closeRotateMsg{})
 		}
 	}
 	return nil
+}
+
+// confirmRevoked records that the previous value was revoked in the
+// vendor's UI; patchbay then deletes its kept copy.
+func (m *rotateModel) confirmRevoked() tea.Cmd {
+	m.phase, m.flash = rotRevoking, ""
+	cmds := []tea.Cmd{runConfirmRevoked(m.c, m.r, m.seq, m.integ, m.key)}
+	if m.c.animate {
+		cmds = append(cmds, m.spin.Tick)
+	}
+	return tea.Batch(cmds...)
 }
 
 func (m *rotateModel) focusInput(secret bool) tea.Cmd {
@@ -336,6 +383,10 @@ func (m *rotateModel) ShortHelp() []key.Binding {
 			b = append(b, k.Revoked)
 		}
 		return append(b, k.Back)
+	case rotRefused:
+		if m.awaitsRevoke {
+			return []key.Binding{k.Revoked, k.Back}
+		}
 	}
 	return []key.Binding{k.Back}
 }
@@ -356,9 +407,22 @@ func (m *rotateModel) View() string {
 
 	switch m.phase {
 	case rotLoading:
+		if m.flash != "" {
+			add(s.OK.Render("✓ ") + m.flash)
+		}
 		add(m.spin.View() + " Reading what is stored…")
 	case rotRefused:
+		if m.awaitsRevoke {
+			m.awaitingLines(add)
+			break
+		}
 		add(s.Warn.Render("! ") + plainText(m.err))
+	case rotRevoking:
+		if m.awaitsRevoke {
+			add(m.spin.View() + " Recording the revocation…")
+			break
+		}
+		m.doneLines(add)
 	case rotInput, rotWorking:
 		// The inputs come first so that a short terminal never hides them;
 		// the guide follows.
@@ -386,7 +450,7 @@ func (m *rotateModel) View() string {
 		lines = append(lines, m.guideLines(w)...)
 	case rotFailed:
 		m.failedLines(add)
-	case rotDone, rotRevoking:
+	case rotDone:
 		m.doneLines(add)
 	}
 	return fit(strings.Join(lines, "\n"), w, m.height)
@@ -459,6 +523,11 @@ func (m *rotateModel) doneLines(add func(string)) {
 			if st, ok := in.Step(id); ok {
 				title = st.Title + " (" + id + ")"
 			}
+			if m.rerunDone[id] {
+				title = s.OK.Render("✓ ") + title + s.Muted.Render(" · re-run")
+			} else {
+				title = s.Warn.Render("↻ ") + title
+			}
 			row := "  " + title
 			if i == m.rerun {
 				row = s.Selected.Render("▸ " + title)
@@ -476,6 +545,20 @@ func (m *rotateModel) doneLines(add func(string)) {
 		add(s.Warn.Render("2. Revoke the previous value") + fmt.Sprintf(" (%s) in %s.", app.Ending(res.OldLast4), res.Revoke))
 		add(fmt.Sprintf("Once you have, press %s: patchbay deletes its kept copy.", m.c.keys.Revoked.Help().Key))
 	}
+	if m.flash != "" {
+		add(s.Warn.Render(m.flash))
+	}
+}
+
+// awaitingLines: a previous value awaits its revocation, so no new rotation
+// starts; confirming it is one key away.
+func (m *rotateModel) awaitingLines(add func(string)) {
+	s := m.c.styles
+	in, _ := steps.Lookup(m.integ)
+	add(s.Warn.Render("! ") + fmt.Sprintf("The %s rotated out last time is kept until you confirm it was revoked.", m.key))
+	add("")
+	add(s.Warn.Render("Revoke the previous value") + " in " + app.RevokeGuidance(in, m.key) + ",")
+	add(fmt.Sprintf("then press %s: patchbay deletes its kept copy, and you can rotate again.", m.c.keys.Revoked.Help().Key))
 	if m.flash != "" {
 		add(s.Warn.Render(m.flash))
 	}
@@ -530,6 +613,36 @@ func (m *homeModel) rotatable() (integration, key string, ok bool) {
 	return "", "", false
 }
 
+// revocable names the secret whose previous value v confirms as revoked on
+// the home screen: the selected step's, else the integration's only one
+// awaiting revocation.
+func (m *homeModel) revocable() (integration, key string, ok bool) {
+	if _, has := m.c.rotator(); !has {
+		return "", "", false
+	}
+	iv, have := m.selected()
+	if !have {
+		return "", "", false
+	}
+	var waiting []string
+	for _, sv := range iv.Secrets {
+		if sv.HasPrevious {
+			waiting = append(waiting, sv.Key)
+		}
+	}
+	if m.focus == paneSteps && m.step < len(iv.Steps) {
+		for _, k := range iv.Steps[m.step].Step.Creates {
+			if slices.Contains(waiting, k) {
+				return iv.Integration.ID, k, true
+			}
+		}
+	}
+	if len(waiting) == 1 {
+		return iv.Integration.ID, waiting[0], true
+	}
+	return "", "", false
+}
+
 // rotateKey handles R on the home screen.
 func (m *homeModel) rotateKey() tea.Cmd {
 	integration, k, ok := m.rotatable()
@@ -541,10 +654,14 @@ func (m *homeModel) rotateKey() tea.Cmd {
 
 // rotateHelp is R's help on the home screen, shown only where it applies.
 func (m *homeModel) rotateHelp() []key.Binding {
-	if _, _, ok := m.rotatable(); !ok {
-		return nil
+	var b []key.Binding
+	if _, _, ok := m.rotatable(); ok {
+		b = append(b, m.c.keys.Rotate)
 	}
-	return []key.Binding{m.c.keys.Rotate}
+	if _, _, ok := m.revocable(); ok {
+		b = append(b, m.c.keys.Revoked)
+	}
+	return b
 }
 
 func (m *rootModel) openRotate(msg openRotateMsg) tea.Cmd {

@@ -113,11 +113,27 @@ func TestRotateFromTheHomeScreen(t *testing.T) {
 	}
 	h.mustNotSee("press v")
 
-	// Enter re-runs the selected step that hands the key on.
+	// Enter re-runs the selected step that hands the key on; the re-run
+	// comes back to the rotation screen, which marks it re-run.
 	h.press("enter")
 	h.mustSee("Connect Vetty in Chattr")
-	if h.m.screen != screenStep || h.m.rotate != nil {
-		t.Errorf("screen %v, rotate %v: want the step screen", h.m.screen, h.m.rotate)
+	if h.m.screen != screenStep {
+		t.Errorf("screen %v: want the step screen", h.m.screen)
+	}
+	h.press("enter") // answer
+	h.mustSee("Token status")
+	h.press("enter") // Valid
+	h.mustSee("Yes, done")
+	h.press("y")
+	h.mustSee("done ✓", "enter: back to the rotation")
+	h.press("enter")
+	if h.m.screen != screenRotate {
+		t.Fatalf("after the re-run the screen is %v, want the rotation screen:\n%s", h.m.screen, h.view())
+	}
+	h.mustSee("Rotate vetty-chattr/api_key", "✓ Connect Vetty in Chattr (chattr-connect) · re-run")
+	h.press("esc")
+	if h.m.screen != screenHome || h.m.rotate != nil {
+		t.Errorf("esc from the rotation did not return home")
 	}
 	for i, v := range h.views {
 		if strings.Contains(v, newVettyKey) {
@@ -149,12 +165,41 @@ func TestRotateRefusedKeyChangesNothingOnScreen(t *testing.T) {
 	}
 }
 
+// A previous value awaiting revocation blocks a new rotation; the rotation
+// screen then confirms the revocation itself (the command line may be out of
+// reach: the demo's secrets live in its process), and the rotation goes on.
+func TestRotateConfirmsAPendingRevocation(t *testing.T) {
+	h, rb := newRotatingHarness(t)
+	rb.mu.Lock()
+	rb.ov.Integrations[0].Secrets[0].HasPrevious = true
+	rb.mu.Unlock()
+	h.press("r") // reload the overview with the pending revocation
+	h.mustSee("(v confirms)", "v old one revoked", "? help • q quit")
+	rb.planErr = fmt.Errorf("%w: confirm the revocation of the previous key first: patchbay rotate --revoked vetty-chattr/api_key", app.ErrPreviousKept)
+	h.press("v")
+	h.mustSee("Rotate vetty-chattr/api_key", "kept until you confirm it was revoked", "Vetty › Settings › API Management", "then press v")
+	h.mustNotSee("New Vetty API key", "patchbay rotate --revoked")
+	rb.planErr = nil
+	h.press("v")
+	if len(rb.revoked) != 1 || rb.revoked[0] != "vetty-chattr/api_key" {
+		t.Fatalf("revocations %v", rb.revoked)
+	}
+	h.mustSee("recorded as revoked", "New Vetty API key")
+	if len(rb.requests) != 0 {
+		t.Error("rotate was called")
+	}
+}
+
 func TestRotateRefusedPlanAndNoRotator(t *testing.T) {
 	h, rb := newRotatingHarness(t)
-	rb.planErr = fmt.Errorf("%w: confirm the revocation of the previous key first: patchbay rotate --revoked vetty-chattr/api_key", app.ErrPreviousKept)
+	rb.planErr = fmt.Errorf("%w: no api_key is stored", app.ErrNothingToRotate)
 	h.press("R")
-	h.mustSee("patchbay rotate --revoked vetty-chattr/api_key")
-	h.mustNotSee("New Vetty API key")
+	h.mustSee("no api_key is stored")
+	h.mustNotSee("New Vetty API key", "v old one revoked")
+	h.press("v")
+	if len(rb.revoked) != 0 {
+		t.Error("v confirmed a revocation nobody awaits")
+	}
 	h.press("esc")
 	if h.m.screen != screenHome {
 		t.Errorf("esc did not return home")
@@ -180,5 +225,43 @@ func TestRotateRefusedPlanAndNoRotator(t *testing.T) {
 	plain.press("R")
 	if plain.m.screen != screenHome {
 		t.Error("R opened a rotation without a Rotator")
+	}
+}
+
+// At 60×20 the help bar still ends in "? help • q quit" on every screen
+// that does not take typed text: the screen's own keys give way first.
+func TestHelpAndQuitVisibleAt60x20(t *testing.T) {
+	fb := newFakeBackend(fixture(3))
+	rb := &rotatingBackend{fakeBackend: fb}
+	h := newHarness(t, fb, 60, 20, func(o *Options) { o.Backend = rb })
+	rb.mu.Lock()
+	rb.ov.Integrations[0].Secrets[0].HasPrevious = true
+	rb.mu.Unlock()
+	h.press("r")
+	last := func() string {
+		v := h.view()
+		checkSize(t, v, 60, 20)
+		lines := strings.Split(v, "\n")
+		return lines[len(lines)-1]
+	}
+	for _, step := range []struct {
+		name string
+		keys []string
+	}{
+		{"home, integrations pane", nil},
+		{"home, steps pane", []string{"tab"}},
+		{"home, dashboard pane", []string{"tab"}},
+		{"step screen", []string{"tab", "enter", "enter"}},
+	} {
+		h.press(step.keys...)
+		if l := last(); !strings.HasSuffix(strings.TrimRight(l, " "), "? help • q quit") {
+			t.Errorf("%s: the help bar is %q", step.name, l)
+		}
+	}
+	h.press("esc")
+	rb.planErr = fmt.Errorf("%w: confirm first", app.ErrPreviousKept)
+	h.press("v")
+	if l := last(); !strings.Contains(l, "v old one revoked") || !strings.HasSuffix(strings.TrimRight(l, " "), "? help • q quit") {
+		t.Errorf("rotation screen: the help bar is %q", l)
 	}
 }

@@ -54,6 +54,9 @@ type stepModel struct {
 
 	copied map[int]bool
 	flash  string
+	// backTo words where enter and esc lead once the step is done when not
+	// home ("back to the rotation").
+	backTo string
 	// showLink prints the link prominently: the browser could not be opened.
 	showLink bool
 
@@ -672,6 +675,8 @@ func (m *stepModel) bodyLines() []string {
 			add(s.Muted.Render("enter: next step — ") + next.Title)
 		case m.run.Setup:
 			add(s.OK.Render(m.integ.Name+": every step is done.") + s.Muted.Render(" enter: back home"))
+		case m.backTo != "":
+			add(s.Muted.Render("enter: " + m.backTo))
 		default:
 			add(s.Muted.Render("enter: back home"))
 		}
