@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/patchbay/patchbay/internal/app"
+	"github.com/patchbay/patchbay/internal/store/secrets"
 	"github.com/patchbay/patchbay/internal/termsafe"
 )
 
@@ -64,4 +65,49 @@ func (f *Factory) ReadService(ctx context.Context) (*app.Service, error) {
 		return nil, err
 	}
 	return &app.Service{DB: db, Profile: f.Globals.Profile}, nil
+}
+
+// ProfileServices is the application services of every profile of the
+// database, for the commands that report them all at once. Without live
+// checks they read SQLite only; with them each profile opens the secrets
+// backend it remembers (the vault's passphrase is asked once, since one
+// vault serves the database), and all share one Vendors, so that profiles
+// holding the same key share its rate limiter.
+func (f *Factory) ProfileServices(ctx context.Context, live bool) ([]*app.Service, error) {
+	db, err := f.DB(ctx)
+	if err != nil {
+		return nil, err
+	}
+	profiles, err := db.ListProfiles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var vendors *app.Vendors
+	if live {
+		urls, err := f.vendorURLs()
+		if err != nil {
+			return nil, err
+		}
+		vendors = &app.Vendors{Version: patchbayVersion(), URLs: urls}
+	}
+	opened := map[string]secrets.Store{}
+	svcs := make([]*app.Service, 0, len(profiles))
+	for _, p := range profiles {
+		svc := &app.Service{DB: db, Profile: p.Name}
+		if live && p.SecretsBackend != "" {
+			st, ok := opened[p.SecretsBackend]
+			if !ok {
+				if st, err = f.openSecrets(p.SecretsBackend, db.Path()); err != nil {
+					return nil, fmt.Errorf("profile %s: %w", p.Name, err)
+				}
+				if err := f.unlockVault(ctx, st); err != nil {
+					return nil, fmt.Errorf("profile %s: %w", p.Name, err)
+				}
+				opened[p.SecretsBackend] = st
+			}
+			svc.Secrets, svc.Vendors = st, vendors
+		}
+		svcs = append(svcs, svc)
+	}
+	return svcs, nil
 }

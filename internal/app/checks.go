@@ -72,6 +72,9 @@ type Verdict struct {
 	Result string // ResultValid … ResultUnknown
 	Detail string // what was found, in plain words
 	Fix    string // what the admin can do about it; "" when nothing
+	// Counts are numbers the check found (Lever's CERTN tags → candidates),
+	// kept apart from the words for monitoring.
+	Counts map[string]int
 	// retryAfter is a rate-limited vendor's Retry-After.
 	retryAfter time.Duration
 }
@@ -97,7 +100,7 @@ func (v Verdict) outcome(lc liveCheck) Outcome {
 
 // row is the verdict as a dashboard row: the advice follows the finding.
 func (v Verdict) row() outcome {
-	o := outcome{result: v.Result, detail: v.Detail, retryAfter: v.retryAfter}
+	o := outcome{result: v.Result, detail: v.Detail, retryAfter: v.retryAfter, counts: v.Counts}
 	o.failed = v.Result == ResultUnreachable || v.Result == ResultRateLimited
 	if v.Fix != "" {
 		o.detail += "; " + v.Fix
@@ -349,7 +352,7 @@ func checkCertnTags(ctx context.Context, a *asker, c checkInput) Verdict {
 	if err != nil {
 		return vendorFailed(VendorLever, err, c)
 	}
-	return Verdict{Result: ResultValid, Detail: CertnTagSummary(tags)}
+	return Verdict{Result: ResultValid, Detail: CertnTagSummary(tags), Counts: CertnTagCounts(tags)}
 }
 
 // checkOptionRules applies today's option table to the recorded toggles

@@ -53,6 +53,8 @@ type outcome struct {
 	// it counts towards the vendor's backoff.
 	failed     bool
 	retryAfter time.Duration
+	// counts are numbers the check found, kept apart from the words.
+	counts map[string]int
 }
 
 // plannedCheck is one check of a refresh.
@@ -375,6 +377,17 @@ func (cx *checkCtx) expiryCheck(in steps.Integration, m store.SecretMeta) planne
 		}
 		return outcome{result: ResultValid, detail: fmt.Sprintf("expires in %d days, on %s", int(left.Hours()/24), date)}
 	}}
+}
+
+// CertnTagCounts keeps Lever's "CERTN - …" tags and their counts.
+func CertnTagCounts(tags map[string]int) map[string]int {
+	out := map[string]int{}
+	for tag, n := range tags {
+		if strings.HasPrefix(tag, certnTagPrefix) {
+			out[tag] = n
+		}
+	}
+	return out
 }
 
 // CertnTagSummary words the counts of Lever's "CERTN - …" tags, in the

@@ -142,6 +142,7 @@ type CheckOutcome struct {
 	Detail    string
 	CheckedAt time.Time
 	Took      time.Duration
+	Counts    map[string]int // numbers the check found (CERTN tag counts)
 }
 
 // SkippedCheck is a check not run because its vendor is backing off.
@@ -447,7 +448,7 @@ func (r *Refresher) refresh(ctx context.Context, manual bool) Summary {
 				mu.Unlock()
 				return
 			}
-			res := CheckOutcome{CheckRef: c.ref, Result: out.result, Detail: out.detail, CheckedAt: r.now(), Took: took}
+			res := CheckOutcome{CheckRef: c.ref, Result: out.result, Detail: out.detail, CheckedAt: r.now(), Took: took, Counts: out.counts}
 			stored := r.deliver(runCtx, gen, c, res, p.prev[c.ref.Integration+"\x00"+c.ref.Name])
 			mu.Lock()
 			defer mu.Unlock()
@@ -564,7 +565,7 @@ func (r *Refresher) deliver(ctx context.Context, gen uint64, c plannedCheck, res
 		res.Detail += " (not saved: " + err.Error() + ")"
 	}
 	r.emit(Update{Gen: gen, Kind: UpdateCheckDone, Check: c.ref, Took: res.Took,
-		Result: CheckView{Name: c.ref.Name, Result: res.Result, Detail: res.Detail, CheckedAt: res.CheckedAt}})
+		Result: CheckView{Name: c.ref.Name, Result: res.Result, Detail: res.Detail, CheckedAt: res.CheckedAt, Counts: res.Counts}})
 	return true
 }
 
@@ -591,6 +592,7 @@ func (r *Refresher) save(ctx context.Context, c plannedCheck, res CheckOutcome, 
 		}
 		if err := tx.SaveChecks(ctx, profile, []store.CheckResult{{
 			Integration: c.ref.Integration, Name: c.ref.Name, Result: res.Result, Detail: res.Detail, CheckedAt: res.CheckedAt,
+			Counts: res.Counts,
 		}}); err != nil {
 			return err
 		}

@@ -137,7 +137,7 @@ func (s *Service) integrationView(in steps.Integration, states map[string]store.
 		if c.Integration != in.ID {
 			continue
 		}
-		iv.Checks = append(iv.Checks, CheckView{Name: c.Name, Result: c.Result, Detail: c.Detail, CheckedAt: c.CheckedAt})
+		iv.Checks = append(iv.Checks, CheckView{Name: c.Name, Result: c.Result, Detail: c.Detail, CheckedAt: c.CheckedAt, Counts: c.Counts})
 		if key, ok := secretOfCheck(c.Name); ok {
 			live[key] = c.Result
 		}

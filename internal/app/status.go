@@ -80,6 +80,8 @@ type CheckStatus struct {
 	Detail     string    `json:"detail"`
 	CheckedAt  time.Time `json:"checked_at"`
 	AgeSeconds int64     `json:"age_seconds"`
+	// Counts are numbers the check found: Lever's CERTN tags → candidates.
+	Counts map[string]int `json:"counts,omitempty"`
 }
 
 // Healthy reports whether nothing needs attention.
@@ -184,7 +186,7 @@ func StatusFrom(ov Overview, now time.Time) StatusReport {
 		}
 		for _, c := range iv.Checks {
 			is.Checks = append(is.Checks, CheckStatus{
-				Name: c.Name, Result: c.Result, Detail: c.Detail, CheckedAt: c.CheckedAt.UTC(),
+				Name: c.Name, Result: c.Result, Detail: c.Detail, CheckedAt: c.CheckedAt.UTC(), Counts: c.Counts,
 				AgeSeconds: int64(now.Sub(c.CheckedAt) / time.Second),
 			})
 		}

@@ -69,6 +69,7 @@ type CheckView struct {
 	Result    string // valid, unauthorized, forbidden, unreachable, rate_limited, drift, unknown
 	Detail    string
 	CheckedAt time.Time
+	Counts    map[string]int // numbers the check found (CERTN tag counts)
 }
 
 // EventView is one audit log entry.

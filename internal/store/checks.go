@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"context"
 	"database/sql"
 	"fmt"
@@ -14,6 +15,9 @@ type CheckResult struct {
 	Result      string // valid, unauthorized, forbidden, unreachable, rate_limited, drift, unknown
 	Detail      string // plain words, never a secret
 	CheckedAt   time.Time
+	// Counts are numbers the check found (Lever's CERTN tag → candidates);
+	// nil when it counts nothing.
+	Counts map[string]int
 }
 
 // SaveChecks stores the latest result of each check, replacing older ones,
@@ -33,11 +37,20 @@ func (o ops) SaveChecks(ctx context.Context, profile string, results []CheckResu
 			if r.CheckedAt.IsZero() {
 				r.CheckedAt = now
 			}
+			counts := ""
+			if len(r.Counts) > 0 {
+				b, err := json.Marshal(r.Counts)
+				if err != nil {
+					return err
+				}
+				counts = string(b)
+			}
 			_, err := o.q.ExecContext(ctx, `INSERT INTO check_results
-				(profile, integration, name, result, detail, checked_at) VALUES (?, ?, ?, ?, ?, ?)
+				(profile, integration, name, result, detail, checked_at, counts) VALUES (?, ?, ?, ?, ?, ?, ?)
 				ON CONFLICT (profile, integration, name) DO UPDATE SET
-					result = excluded.result, detail = excluded.detail, checked_at = excluded.checked_at`,
-				profile, r.Integration, r.Name, r.Result, r.Detail, r.CheckedAt.UnixMilli())
+					result = excluded.result, detail = excluded.detail, checked_at = excluded.checked_at,
+					counts = excluded.counts`,
+				profile, r.Integration, r.Name, r.Result, r.Detail, r.CheckedAt.UnixMilli(), counts)
 			if err != nil {
 				return fmt.Errorf("check %s/%s: %w", r.Integration, r.Name, err)
 			}
@@ -53,7 +66,7 @@ func (o ops) SaveChecks(ctx context.Context, profile string, results []CheckResu
 // Checks returns the latest check results of a profile, for one integration
 // or for all when integration is "", ordered by integration and name.
 func (o ops) Checks(ctx context.Context, profile, integration string) ([]CheckResult, error) {
-	query := "SELECT integration, name, result, detail, checked_at FROM check_results WHERE profile = ?"
+	query := "SELECT integration, name, result, detail, checked_at, counts FROM check_results WHERE profile = ?"
 	args := []any{profile}
 	if integration != "" {
 		query += " AND integration = ?"
@@ -67,9 +80,16 @@ func (o ops) Checks(ctx context.Context, profile, integration string) ([]CheckRe
 	for rows.Next() {
 		var r CheckResult
 		var at sql.NullInt64
-		if err := rows.Scan(&r.Integration, &r.Name, &r.Result, &r.Detail, &at); err != nil {
+		var counts string
+		if err := rows.Scan(&r.Integration, &r.Name, &r.Result, &r.Detail, &at, &counts); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("read checks: %w", err)
+		}
+		if counts != "" {
+			if err := json.Unmarshal([]byte(counts), &r.Counts); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read checks: counts of %s/%s: %w", r.Integration, r.Name, err)
+			}
 		}
 		r.CheckedAt = fromMillis(at)
 		out = append(out, r)
