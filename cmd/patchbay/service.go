@@ -95,15 +95,18 @@ func (f *Factory) ProfileServices(ctx context.Context, live bool) ([]*app.Servic
 	for _, p := range profiles {
 		svc := &app.Service{DB: db, Profile: p.Name}
 		if live && p.SecretsBackend != "" {
-			st, ok := opened[p.SecretsBackend]
+			// Profiles whose secrets still sit where earlier versions kept
+			// them open the store that finds them there.
+			which := fmt.Sprint(p.SecretsBackend, p.LegacySecrets)
+			st, ok := opened[which]
 			if !ok {
-				if st, err = f.openSecrets(p.SecretsBackend, db.Path()); err != nil {
+				if st, err = f.openSecrets(ctx, p.SecretsBackend, db, p.LegacySecrets); err != nil {
 					return nil, fmt.Errorf("profile %s: %w", p.Name, err)
 				}
 				if err := f.unlockVault(ctx, st); err != nil {
 					return nil, fmt.Errorf("profile %s: %w", p.Name, err)
 				}
-				opened[p.SecretsBackend] = st
+				opened[which] = st
 			}
 			svc.Secrets, svc.Vendors = st, vendors
 		}
