@@ -112,8 +112,10 @@ func (c *Client) Cases(ctx context.Context, max int) ([]Case, error) {
 	if max > 0 && max < size {
 		size = max
 	}
+	pages := c.api.List(ctx, casesPath)
+	defer pages.Close()
 	var page casePage
-	if err := c.api.Get(ctx, casesPath, url.Values{"limit": {strconv.Itoa(size)}}, &page); err != nil {
+	if err := pages.Get(url.Values{"limit": {strconv.Itoa(size)}}, &page); err != nil {
 		return nil, err
 	}
 	var all []Case
@@ -127,12 +129,12 @@ func (c *Client) Cases(ctx context.Context, max int) ([]Case, error) {
 			return all, nil
 		}
 		next := *page.Next
-		if seen[next] || len(seen) >= 1000 {
+		if seen[next] {
 			return nil, fmt.Errorf("%s GET %s: %w: pagination does not end", Vendor, casesPath, httpx.ErrMalformed)
 		}
 		seen[next] = true
 		page = casePage{}
-		if err := c.api.GetURL(ctx, next, &page); err != nil {
+		if err := pages.GetURL(next, &page); err != nil {
 			return nil, err
 		}
 	}

@@ -145,9 +145,11 @@ func (c *Client) Jobs(ctx context.Context, fields []string, q string) ([]Job, er
 	}
 	var all []Job
 	seen := map[string]bool{}
-	for range 1000 {
+	pages := c.api.List(ctx, c.jobPath())
+	defer pages.Close()
+	for {
 		var page jobPage
-		if err := c.api.Get(ctx, c.jobPath(), query, &page); err != nil {
+		if err := pages.Get(query, &page); err != nil {
 			return nil, c.explain(err)
 		}
 		if page.Data == nil {
@@ -163,7 +165,6 @@ func (c *Client) Jobs(ctx context.Context, fields []string, q string) ([]Job, er
 		seen[*page.Next] = true
 		query.Set("from", *page.Next)
 	}
-	return nil, fmt.Errorf("%s GET %s: %w: pagination does not end", Vendor, c.jobPath(), httpx.ErrMalformed)
 }
 
 func (c *Client) explain(err error) error {

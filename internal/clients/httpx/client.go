@@ -78,6 +78,10 @@ type Options struct {
 	// PageSize is the page size listings ask for (0: the vendor package's
 	// default).
 	PageSize int
+	// MaxPages and ListTimeout bound every listing that follows pages
+	// (DefaultMaxPages, DefaultListTimeout).
+	MaxPages    int
+	ListTimeout time.Duration
 	// OnCall, when set, is called after every HTTP attempt. It must be safe
 	// for concurrent use and must not block for long.
 	OnCall func(Call)
@@ -114,6 +118,8 @@ type Client struct {
 	maxRetryWait time.Duration
 	limiter      *rate.Limiter
 	pageSize     int
+	maxPages     int
+	listTimeout  time.Duration
 	onCall       func(Call)
 	sleep        func(context.Context, time.Duration) error
 	jitter       func(n int64) int64 // uniform in [0, n)
@@ -155,6 +161,8 @@ func New(hc *http.Client, cfg Config, opts Options) (*Client, error) {
 		maxRetryWait: orDuration(opts.MaxRetryWait, DefaultMaxRetryWait),
 		limiter:      opts.Limiter,
 		pageSize:     opts.PageSize,
+		maxPages:     opts.MaxPages,
+		listTimeout:  orDuration(opts.ListTimeout, DefaultListTimeout),
 		onCall:       opts.OnCall,
 		sleep:        opts.Sleep,
 		jitter:       rand.Int64N,
@@ -164,6 +172,9 @@ func New(hc *http.Client, cfg Config, opts Options) (*Client, error) {
 		c.maxRetries = DefaultMaxRetries
 	case c.maxRetries < 0:
 		c.maxRetries = 0
+	}
+	if c.maxPages <= 0 {
+		c.maxPages = DefaultMaxPages
 	}
 	if c.maxBody <= 0 {
 		c.maxBody = DefaultMaxBody

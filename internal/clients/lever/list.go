@@ -26,12 +26,9 @@ func (p *Page[T]) CheckShape() error {
 	return nil
 }
 
-// maxPages stops a vendor that keeps saying hasNext from looping forever:
-// 1000 pages of 100 is far beyond any account the wizard reads.
-const maxPages = 1000
-
 // List reads every page of a list endpoint (path relative to /v1, e.g.
-// "/stages") with the given filters, following "next" offset tokens.
+// "/stages") with the given filters, following "next" offset tokens, within
+// the client's listing bounds (httpx.Listing).
 func List[T any](ctx context.Context, c *Client, path string, query url.Values) ([]T, error) {
 	q := url.Values{}
 	for k, v := range query {
@@ -41,9 +38,11 @@ func List[T any](ctx context.Context, c *Client, path string, query url.Values) 
 	q.Del("offset")
 	var all []T
 	seen := map[string]bool{}
-	for range maxPages {
+	pages := c.api.List(ctx, path)
+	defer pages.Close()
+	for {
 		var page Page[T]
-		if err := c.api.Get(ctx, path, q, &page); err != nil {
+		if err := pages.Get(q, &page); err != nil {
 			return nil, err
 		}
 		all = append(all, page.Data...)
@@ -56,7 +55,6 @@ func List[T any](ctx context.Context, c *Client, path string, query url.Values) 
 		seen[page.Next] = true
 		q.Set("offset", page.Next)
 	}
-	return nil, fmt.Errorf("%s GET %s: %w: more than %d pages", Vendor, path, httpx.ErrMalformed, maxPages)
 }
 
 // Stages lists all pipeline stages.

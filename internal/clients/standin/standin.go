@@ -90,13 +90,15 @@ type Servers struct {
 	closeOnce sync.Once
 	serveErr  chan error
 	shared    *shared
+	elsewhere *http.Server
 }
 
 // shared is the state every vendor reads on each request.
 type shared struct {
-	latency  atomic.Int64
-	pageSize atomic.Int64
-	done     <-chan struct{}
+	latency   atomic.Int64
+	pageSize  atomic.Int64
+	done      <-chan struct{}
+	elsewhere string // the other origin FaultRedirect points to
 }
 
 // Start listens and serves until Close.
@@ -116,7 +118,13 @@ func Start(opts Options) (*Servers, error) {
 		return nil, fmt.Errorf("standin: %w", err)
 	}
 	s := &Servers{ln: ln, done: make(chan struct{}), serveErr: make(chan error, 1)}
-	s.shared = &shared{done: s.done}
+	elsewhere, elsewhereURL, err := startElsewhere()
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	s.elsewhere = elsewhere
+	s.shared = &shared{done: s.done, elsewhere: elsewhereURL}
 	s.shared.latency.Store(int64(opts.Latency))
 	s.shared.pageSize.Store(int64(opts.PageSize))
 
@@ -206,6 +214,7 @@ func (s *Servers) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		close(s.done)
+		s.elsewhere.Close()
 		err = s.srv.Close()
 		if serr := <-s.serveErr; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
 			err = serr
@@ -246,7 +255,7 @@ func ParseFaultKind(s string) (FaultKind, error) {
 			return k, nil
 		}
 	}
-	return FaultNone, fmt.Errorf("unknown fault %q (want none, 429, 500, 503, timeout, malformed or oversized)", s)
+	return FaultNone, fmt.Errorf("unknown fault %q (want none, 429, 500, 503, timeout, malformed, oversized, redirect, wrong-shape, endless-pages or echo-key)", s)
 }
 
 // Fault is what a vendor does instead of answering normally.
@@ -273,6 +282,7 @@ type vendor struct {
 	errorBody  func(status int, msg string) any // the vendor's error shape
 
 	requests atomic.Int64
+	endless  atomic.Int64 // numbers FaultEndlessPages pages
 	mu       sync.Mutex
 	fault    Fault
 	perPath  map[string]int64 // requests by URL path, under mu
@@ -364,6 +374,9 @@ func (v *vendor) fail(w http.ResponseWriter, status int, msg string) {
 }
 
 func (v *vendor) serveFault(w http.ResponseWriter, r *http.Request, f Fault) {
+	if v.serveHostile(w, r, f) {
+		return
+	}
 	switch f.Kind {
 	case FaultRateLimit, FaultUnavailable:
 		if f.RetryAfter != "" {

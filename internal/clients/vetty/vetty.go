@@ -131,10 +131,12 @@ func (c *Client) Packages(ctx context.Context) ([]Package, error) {
 	size := c.api.PageSize(DefaultPageSize)
 	var all []Package
 	seen := map[string]bool{}
-	for page := 0; page < 1000; page++ {
+	pages := c.api.List(ctx, "/packages")
+	defer pages.Close()
+	for page := 0; ; page++ {
 		var raw json.RawMessage
 		q := url.Values{"page": {strconv.Itoa(page)}, "size": {strconv.Itoa(size)}}
-		if err := c.api.Get(ctx, "/packages", q, &raw); err != nil {
+		if err := pages.Get(q, &raw); err != nil {
 			return nil, explain(err)
 		}
 		body := bytes.TrimSpace(raw)
@@ -167,7 +169,6 @@ func (c *Client) Packages(ctx context.Context) ([]Package, error) {
 			return all, nil
 		}
 	}
-	return nil, fmt.Errorf("%s GET /packages: %w: pagination does not end", Vendor, httpx.ErrMalformed)
 }
 
 func explain(err error) error {
