@@ -238,15 +238,17 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		}
 		return nil
 	}
-	err = svc.Apply(ctx, plan, func(r app.ApplyResult) {
-		word := string(r.Outcome.Proof)
-		if r.Outcome.Unreachable {
-			word = "unverified (the vendor could not be reached; patchbay status --live verifies it later)"
+	// Each changed step runs as patchbay run would, in catalog order; the
+	// first refusal stops the apply there, that step unrecorded.
+	for _, ps := range plan.Steps {
+		if ps.Action != app.ApplyRun {
+			continue
 		}
-		fmt.Fprintf(out, "  done      %s/%s — %s\n", r.Step.Integration, r.Step.Step, word)
-	})
-	if err != nil {
-		return err
+		in, st, _ := lookupStep(ps.Integration, ps.Step)
+		fmt.Fprintln(out)
+		if err := runScripted(ctx, f, svc, in, st, ps.Sub.Values, ps.Sub.Secrets); err != nil {
+			return fmt.Errorf("%w at %s/%s; the steps before it are recorded: %w", app.ErrApplyStopped, ps.Integration, ps.Step, err)
+		}
 	}
 	if n := plan.Count(app.ApplyManual); n > 0 {
 		fmt.Fprintf(out, "Applied. %d step(s) remain for you in the vendors' UIs (listed as manual above).\n", n)

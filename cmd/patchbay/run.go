@@ -136,6 +136,17 @@ func runStepNonInteractive(ctx context.Context, f *Factory, svc *app.Service, in
 	if err != nil {
 		return setsError(ref, err)
 	}
+	if err := runScripted(ctx, f, svc, in, st, values, given); err != nil {
+		return err
+	}
+	return printNext(ctx, termsafe.NewWriter(f.IO.Out), svc, in)
+}
+
+// runScripted runs one step with answers given up front (run --set, apply)
+// through the step run every front end shares: the answers are checked,
+// the live check runs, and the step is recorded, or the refusal returned.
+func runScripted(ctx context.Context, f *Factory, svc *app.Service, in steps.Integration, st steps.Step, values, given map[string]string) error {
+	ref := in.ID + "/" + st.ID
 	iv, err := integrationView(ctx, svc, in.ID)
 	if err != nil {
 		return err
@@ -200,7 +211,7 @@ func runStepNonInteractive(ctx context.Context, f *Factory, svc *app.Service, in
 	if msg := run.Handoff(); msg != "" {
 		fmt.Fprintf(out, "\nTo send:\n%s\n", indent(msg, "  "))
 	}
-	return printNext(ctx, out, svc, in)
+	return nil
 }
 
 // scriptedProblem words a refused answer with the --set key it came from.

@@ -275,44 +275,6 @@ func (s *Service) sameAsRecorded(ctx context.Context, in steps.Integration, st s
 	return true, nil
 }
 
-// ApplyResult is what applying one step did.
-type ApplyResult struct {
-	Step    ApplyStep
-	Outcome Outcome
-}
-
 // ErrApplyStopped is returned when a step of an apply was refused: the
 // steps before it are recorded, it and the ones after it are not.
 var ErrApplyStopped = errors.New("apply stopped")
-
-// Apply runs the plan's changed steps in order, each through the same
-// check and completion as a scripted run. A refused step stops the apply
-// there, with nothing recorded for it; a vendor that cannot be reached
-// completes the step as unverified, as a scripted run does. done is called
-// after each step that ran.
-func (s *Service) Apply(ctx context.Context, plan ApplyPlan, done func(ApplyResult)) error {
-	for _, ps := range plan.Steps {
-		if ps.Action != ApplyRun {
-			continue
-		}
-		ref := ps.Integration + "/" + ps.Step
-		out, err := s.Check(ctx, ps.Sub)
-		if err != nil {
-			return fmt.Errorf("%w at %s: %w", ErrApplyStopped, ref, err)
-		}
-		if !out.OK && !out.Unreachable {
-			msg := out.Detail
-			if out.Fix != "" {
-				msg += "; what to do: " + out.Fix
-			}
-			return fmt.Errorf("%w at %s: %s: %w", ErrApplyStopped, ref, msg, ErrCheckFailed)
-		}
-		if err := s.Complete(ctx, ps.Sub, out); err != nil {
-			return fmt.Errorf("%w at %s: %w", ErrApplyStopped, ref, err)
-		}
-		if done != nil {
-			done(ApplyResult{Step: ps, Outcome: out})
-		}
-	}
-	return nil
-}
