@@ -63,7 +63,7 @@ can eval or source them), and serves until interrupted:
 
 func demoRun(ctx context.Context, opts *DemoOptions) error {
 	f := opts.F
-	latency, err := standin.LatencyFromEnv()
+	latency, err := standin.ParseLatency(f.getenv(standin.EnvLatency))
 	if err != nil {
 		return usageError("%v", err)
 	}
@@ -127,9 +127,9 @@ func (f *Factory) demoService(ctx context.Context, srv *standin.Servers, dbPath 
 		return nil, err
 	}
 	f.Globals.Profile = profile
-	return &app.Service{DB: db, Secrets: st, Vendors: &app.Vendors{Version: patchbayVersion(), URLs: &app.URLs{
+	return newService(db, st, profile, newVendors(&app.URLs{
 		Lever: srv.LeverURL, Certn: srv.CertnURL, Vetty: srv.VettyURL, ChartHop: srv.ChartHopURL,
-	}}, Profile: profile}, nil
+	})), nil
 }
 
 // The demo's passphrase is public: the vault only lets a reopened demo

@@ -18,7 +18,7 @@ func doctorRecovery(ctx context.Context, f *Factory, st secrets.Store, remove bo
 	if err != nil {
 		return nil
 	}
-	svc := &app.Service{DB: db, Secrets: st, Profile: f.Globals.Profile}
+	svc := newService(db, st, f.Globals.Profile, nil)
 	var out []finding
 	recovered, err := svc.Recover(ctx)
 	switch {

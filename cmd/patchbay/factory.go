@@ -66,7 +66,8 @@ func (f *Factory) DBPath() (string, error) {
 	if p := f.getenv("PATCHBAY_DB"); p != "" {
 		return p, nil
 	}
-	return store.DefaultPath()
+	home, _ := os.UserHomeDir() // "" is reported by DefaultPath when it is needed
+	return store.DefaultPath(f.getenv("XDG_STATE_HOME"), home)
 }
 
 // DB opens (once) the database, creating and migrating it as needed.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/patchbay/patchbay/internal/app"
+	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/store/secrets"
 	"github.com/patchbay/patchbay/internal/termsafe"
 )
@@ -27,12 +28,7 @@ func (f *Factory) Service(ctx context.Context) (*app.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc := &app.Service{
-		DB:      db,
-		Secrets: sec,
-		Vendors: &app.Vendors{Version: patchbayVersion(), URLs: urls},
-		Profile: f.Globals.Profile,
-	}
+	svc := newService(db, sec, f.Globals.Profile, newVendors(urls))
 	recovered, err := svc.Recover(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("finishing an interrupted secret write: %w", err)
@@ -64,7 +60,23 @@ func (f *Factory) ReadService(ctx context.Context) (*app.Service, error) {
 	if err := f.ensureProfile(ctx, db); err != nil {
 		return nil, err
 	}
-	return &app.Service{DB: db, Profile: f.Globals.Profile}, nil
+	return newService(db, nil, f.Globals.Profile, nil), nil
+}
+
+// newService is the one place an app.Service is built. Without vendors it
+// only reads and writes what is stored.
+func newService(db *store.DB, st secrets.Store, profile string, vendors *app.Vendors) *app.Service {
+	svc := &app.Service{DB: db, Secrets: st, Profile: profile}
+	if vendors != nil {
+		svc.Vendors = vendors
+	}
+	return svc
+}
+
+// newVendors is the vendor clients at urls (the zero URLs: the vendors'
+// own addresses). Services sharing one share its per-key rate limiters.
+func newVendors(urls *app.URLs) *app.Vendors {
+	return &app.Vendors{Version: patchbayVersion(), URLs: urls}
 }
 
 // ProfileServices is the application services of every profile of the
@@ -88,17 +100,18 @@ func (f *Factory) ProfileServices(ctx context.Context, live bool) ([]*app.Servic
 		if err != nil {
 			return nil, err
 		}
-		vendors = &app.Vendors{Version: patchbayVersion(), URLs: urls}
+		vendors = newVendors(urls)
 	}
 	opened := map[string]secrets.Store{}
 	svcs := make([]*app.Service, 0, len(profiles))
 	for _, p := range profiles {
-		svc := &app.Service{DB: db, Profile: p.Name}
+		var st secrets.Store
 		if live && p.SecretsBackend != "" {
 			// Profiles whose secrets still sit where earlier versions kept
 			// them open the store that finds them there.
 			which := fmt.Sprint(p.SecretsBackend, p.LegacySecrets)
-			st, ok := opened[which]
+			var ok bool
+			st, ok = opened[which]
 			if !ok {
 				if st, err = f.openSecrets(ctx, p.SecretsBackend, db, p.LegacySecrets); err != nil {
 					return nil, fmt.Errorf("profile %s: %w", p.Name, err)
@@ -108,9 +121,12 @@ func (f *Factory) ProfileServices(ctx context.Context, live bool) ([]*app.Servic
 				}
 				opened[which] = st
 			}
-			svc.Secrets, svc.Vendors = st, vendors
 		}
-		svcs = append(svcs, svc)
+		var vs *app.Vendors // live checks need the profile's secrets
+		if st != nil {
+			vs = vendors
+		}
+		svcs = append(svcs, newService(db, st, p.Name, vs))
 	}
 	return svcs, nil
 }

@@ -86,16 +86,17 @@ const (
 // transaction before SQLITE_BUSY surfaces.
 const busyTimeout = 10 * time.Second
 
-// DefaultPath is $XDG_STATE_HOME/patchbay/patchbay.db, or
-// ~/.local/state/patchbay/patchbay.db when XDG_STATE_HOME is unset or not
-// absolute (the XDG spec says to ignore relative values).
-func DefaultPath() (string, error) {
-	if dir := os.Getenv("XDG_STATE_HOME"); dir != "" && filepath.IsAbs(dir) {
-		return filepath.Join(dir, "patchbay", "patchbay.db"), nil
+// DefaultPath is stateHome/patchbay/patchbay.db, where stateHome is the
+// value of XDG_STATE_HOME, or home/.local/state/patchbay/patchbay.db when
+// stateHome is empty or not absolute (the XDG spec says to ignore relative
+// values). The caller reads the environment; home may be "" when only
+// stateHome is needed.
+func DefaultPath(stateHome, home string) (string, error) {
+	if stateHome != "" && filepath.IsAbs(stateHome) {
+		return filepath.Join(stateHome, "patchbay", "patchbay.db"), nil
 	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return "", fmt.Errorf("locate the state directory: %w", err)
+	if home == "" {
+		return "", errors.New("locate the state directory: neither XDG_STATE_HOME nor a home directory is set")
 	}
 	return filepath.Join(home, ".local", "state", "patchbay", "patchbay.db"), nil
 }

@@ -264,11 +264,12 @@ func TestDefaultPath(t *testing.T) {
 		{"xdg unset", "", filepath.Join(home, ".local", "state", "patchbay", "patchbay.db")},
 		{"xdg relative is ignored", "rel/state", filepath.Join(home, ".local", "state", "patchbay", "patchbay.db")},
 	}
+	if _, err := DefaultPath("", ""); err == nil {
+		t.Error("DefaultPath with neither a state nor a home directory gave a path")
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("HOME", home)
-			t.Setenv("XDG_STATE_HOME", tt.xdg)
-			got, err := DefaultPath()
+			got, err := DefaultPath(tt.xdg, home)
 			if err != nil {
 				t.Fatal(err)
 			}

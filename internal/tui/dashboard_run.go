@@ -163,7 +163,7 @@ func RunDashboard(ctx context.Context, opts Options) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	plain := opts.NoColor || noColorEnv()
+	plain := opts.NoColor
 	c := newCommon(ctx, opts, plain)
 	browser.Stdout, browser.Stderr = io.Discard, io.Discard
 

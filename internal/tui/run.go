@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -43,7 +42,8 @@ type Options struct {
 	In  io.Reader // nil: os.Stdin
 	Out io.Writer // nil: os.Stdout
 
-	// NoColor draws without colour (NO_COLOR is honoured as well).
+	// NoColor draws without colour; the caller decides it (NO_COLOR set
+	// and non-empty, per no-color.org).
 	NoColor bool
 
 	// Width and Height fix the terminal size (tests, or no terminal to ask).
@@ -71,11 +71,6 @@ const (
 	defaultLoadTimeout     = 15 * time.Second
 	defaultRefreshEvery    = 30 * time.Second
 )
-
-func noColorEnv() bool {
-	_, set := os.LookupEnv("NO_COLOR")
-	return set
-}
 
 // newCommon builds the shared state of one run from the options.
 func newCommon(ctx context.Context, opts Options, plain bool) *common {
@@ -119,7 +114,7 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.Backend == nil {
 		return ErrNoBackend
 	}
-	plain := opts.NoColor || noColorEnv()
+	plain := opts.NoColor
 	c := newCommon(ctx, opts, plain)
 	// The browser helper writes to the terminal by default, which would
 	// scribble over the alternate screen.

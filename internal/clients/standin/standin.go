@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,10 +43,10 @@ const (
 	ChartHopPrefix = "/charthop"
 )
 
-// LatencyFromEnv parses PATCHBAY_DEMO_LATENCY (a Go duration such as
-// "300ms"); unset or empty means no added latency.
-func LatencyFromEnv() (time.Duration, error) {
-	v := strings.TrimSpace(os.Getenv(EnvLatency))
+// ParseLatency reads the value of PATCHBAY_DEMO_LATENCY (a Go duration
+// such as "300ms"); empty means no added latency.
+func ParseLatency(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0, nil
 	}

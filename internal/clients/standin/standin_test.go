@@ -67,7 +67,7 @@ func TestEnv(t *testing.T) {
 	}
 }
 
-func TestLatencyFromEnv(t *testing.T) {
+func TestParseLatency(t *testing.T) {
 	tests := []struct {
 		in      string
 		want    time.Duration
@@ -81,10 +81,9 @@ func TestLatencyFromEnv(t *testing.T) {
 		{"2h", 0, true},
 	}
 	for _, tt := range tests {
-		t.Setenv(EnvLatency, tt.in)
-		got, err := LatencyFromEnv()
+		got, err := ParseLatency(tt.in)
 		if got != tt.want || (err != nil) != tt.wantErr {
-			t.Errorf("LatencyFromEnv(%q) = %v, %v", tt.in, got, err)
+			t.Errorf("ParseLatency(%q) = %v, %v", tt.in, got, err)
 		}
 	}
 }
