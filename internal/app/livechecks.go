@@ -61,6 +61,10 @@ type outcome struct {
 type plannedCheck struct {
 	ref       CheckRef
 	secretKey string // set for secret.<key>: a verdict updates its verification time
+	// verifies names the step whose own check this is: when it passes, a
+	// step completed unverified (the vendor was unreachable then) becomes
+	// verified.
+	verifies string
 	// uses is the metadata, as planned, of the secrets the check reads. A
 	// result is stored only while they are still the stored ones: what a
 	// vendor says of a key rotated or re-entered meanwhile (here or by
@@ -212,7 +216,11 @@ func (cx *checkCtx) tableCheck(in steps.Integration, st steps.Step, kind steps.C
 		uses = []store.SecretMeta{m}
 	}
 	ref := CheckRef{Integration: in.ID, Name: lc.row, Vendor: lc.vendor}
-	return plannedCheck{ref: ref, uses: uses, run: func(ctx context.Context) outcome {
+	verifies := ""
+	if st.ID != "" && kind == st.Check && st.Proof == steps.ProofVerified {
+		verifies = st.ID
+	}
+	return plannedCheck{ref: ref, uses: uses, verifies: verifies, run: func(ctx context.Context) outcome {
 		c := checkInput{in: in, step: st, values: values, prior: prior, secret: lc.secret, recorded: true}
 		if o := cx.inputs(ctx, lc, &c, uses, states, "the "+vendorName(lc.vendor)+" key"); o != nil {
 			return *o
@@ -344,7 +352,11 @@ func (cx *checkCtx) secretCheck(in steps.Integration, m store.SecretMeta, states
 		ref.Vendor = lc.vendor
 	}
 	uses := []store.SecretMeta{m}
-	return plannedCheck{ref: ref, secretKey: m.Key, uses: uses, run: func(ctx context.Context) outcome {
+	verifies := ""
+	if checkable && creator.Proof == steps.ProofVerified {
+		verifies = creator.ID
+	}
+	return plannedCheck{ref: ref, secretKey: m.Key, verifies: verifies, uses: uses, run: func(ctx context.Context) outcome {
 		if !checkable {
 			if _, o := cx.secret(ctx, in, m, ""); o != nil {
 				return *o

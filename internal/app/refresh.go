@@ -596,6 +596,15 @@ func (r *Refresher) save(ctx context.Context, c plannedCheck, res CheckOutcome, 
 		}}); err != nil {
 			return err
 		}
+		if c.verifies != "" && res.Result == ResultValid {
+			why := c.ref.Name + " passed"
+			if res.Detail != "" {
+				why += ": " + res.Detail
+			}
+			if _, err := tx.VerifyProof(ctx, profile, c.ref.Integration, c.verifies, why, res.CheckedAt); err != nil {
+				return err
+			}
+		}
 		if c.secretKey != "" && vendorJudged(res.Result) {
 			err := tx.SetSecretVerified(ctx, profile, c.ref.Integration, c.secretKey, res.CheckedAt, "")
 			if err != nil && !errors.Is(err, store.ErrNotFound) {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -284,5 +286,71 @@ func TestLeverLinksFollowTheRegion(t *testing.T) {
 	us, _ := steps.Lookup("certn-lever")
 	if st, _ := us.Step("lever-key"); st.Link != steps.LinkLever {
 		t.Errorf("the catalog's link became %q", st.Link)
+	}
+}
+
+// A step completed unverified (the vendor unreachable) becomes verified
+// when a later live check of the same thing passes, with an event saying
+// so; a failing or unreachable check leaves it unverified.
+func TestLiveCheckUpgradesAnUnverifiedStep(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	urls := e.svc.Vendors.(*Vendors).URLs
+	leverURL := urls.Lever
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close()
+	urls.Lever = dead.URL // unreachable while the step runs
+	sub := Submission{Integration: "certn-lever", Step: "lever-key", Values: map[string]string{"region": "us"}, Secrets: map[string]string{"api_key": "lever-key-later-verified-01"}}
+	out, err := e.svc.Check(ctx, sub)
+	if err != nil || !out.Unreachable {
+		t.Fatalf("outcome %+v, %v; want unreachable", out, err)
+	}
+	if err := e.svc.Complete(ctx, sub, out); err != nil {
+		t.Fatal(err)
+	}
+	proof := func() steps.Proof {
+		t.Helper()
+		return e.integration(t, "certn-lever").Steps[0].Proof
+	}
+	if _, err := NewRefresher(e.svc, RefreshOptions{}).RefreshAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if p := proof(); p != steps.ProofUnverified {
+		t.Fatalf("after an unreachable live check: %s, want still unverified", p)
+	}
+
+	urls.Lever = leverURL // Lever answers again
+	if _, err := NewRefresher(e.svc, RefreshOptions{}).RefreshAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if p := proof(); p != steps.ProofVerified {
+		t.Fatalf("after Lever accepted the key: %s, want verified", p)
+	}
+	evs, err := e.db.Events(ctx, store.EventFilter{Profile: "acme", Integration: "certn-lever"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, ev := range evs {
+		if ev.Kind == store.EventVerification && ev.Step == "lever-key" && strings.Contains(ev.Summary, "unverified → verified") {
+			found++
+		}
+	}
+	if found != 1 {
+		t.Errorf("%d upgrade events, want 1: %+v", found, evs)
+	}
+	// A later pass records nothing more.
+	if _, err := NewRefresher(e.svc, RefreshOptions{}).RefreshAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ = e.db.Events(ctx, store.EventFilter{Profile: "acme", Integration: "certn-lever"})
+	again := 0
+	for _, ev := range evs {
+		if strings.Contains(ev.Summary, "unverified → verified") {
+			again++
+		}
+	}
+	if again != 1 {
+		t.Errorf("%d upgrade events after a second pass, want 1", again)
 	}
 }

@@ -338,6 +338,22 @@ func (o ops) markNeedsRerun(ctx context.Context, profile, integration string, st
 	return err
 }
 
+// VerifyProof raises a done step's proof from "unverified" to "verified"
+// once a live check accepted what it recorded, with an event saying so. A
+// step in any other state or with any other proof is left alone; the
+// result reports whether the step changed.
+func (o ops) VerifyProof(ctx context.Context, profile, integration, step, why string, at time.Time) (bool, error) {
+	changed, err := o.returningSteps(ctx, `UPDATE step_state SET proof = 'verified', updated_at = ?
+		WHERE profile = ? AND integration = ? AND step = ? AND status = ? AND proof = 'unverified'
+		RETURNING step`, at.UnixMilli(), profile, integration, step, StatusDone)
+	if err != nil || len(changed) == 0 {
+		return false, err
+	}
+	_, err = o.addEvent(ctx, Event{At: at, Profile: profile, Integration: integration, Step: step, Kind: EventVerification,
+		Summary: "unverified → verified: " + why, Detail: map[string]string{"from": "unverified", "to": "verified", "reason": why}})
+	return err == nil, err
+}
+
 // ResetSteps forgets the progress of the given steps, or of every step of
 // the integration when steps is nil (an empty, non-nil list resets nothing). Secret metadata is kept: the secrets are
 // still in their store, and removing them is a separate, explicit act. An

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/patchbay/patchbay/internal/app"
+	"github.com/patchbay/patchbay/internal/steps"
 )
 
 // homePane is the pane of the home screen that has the keyboard.
@@ -20,6 +21,10 @@ const (
 	paneDashboard
 	paneCount
 )
+
+// verifyNowMsg asks the root to run the live checks now, for a step
+// completed unverified.
+type verifyNowMsg struct{}
 
 // openStepMsg asks the root to open a step screen.
 type openStepMsg struct {
@@ -222,6 +227,10 @@ func (m *homeModel) ShortHelp() []key.Binding {
 	// Most specific first: when the bar is short, the keys everyone
 	// guesses (arrows, tab, r) give way first; ? lists them all.
 	b := append([]key.Binding{k.Open, k.Setup}, m.rotateHelp()...)
+	if iv, ok := m.selected(); ok && len(unverifiedSteps(iv)) > 0 {
+		// r runs the live checks, which verify what was not.
+		return append([]key.Binding{k.VerifyNow}, append(b, k.NextPane, k.Move)...)
+	}
 	return append(b, k.NextPane, k.Move, k.Refresh)
 }
 
@@ -390,6 +399,10 @@ func (m *homeModel) dashboardFixed(w int, now time.Time) []string {
 	for _, a := range iv.Attention {
 		fixed = append(fixed, wrapLines(s.Warn.Render("! ")+a, w)...)
 	}
+	for _, sv := range unverifiedSteps(iv) {
+		fixed = append(fixed, hangLines(s.ProofStyle(steps.ProofUnverified).Render("? "),
+			sv.Step.Title+" is unverified: "+m.c.keys.VerifyNow.Help().Key+" checks it now", w)...)
+	}
 
 	backend := m.ov.SecretsBackend
 	fixed = append(fixed, "", s.PaneTitle.Render("Secrets"))
@@ -466,6 +479,18 @@ func (m *homeModel) secretStatus(sec app.SecretView, now time.Time) string {
 		parts = append(parts, s.Warn.Render("old one kept until revoked")+s.Muted.Render(" ("+m.c.keys.Revoked.Help().Key+" confirms)"))
 	}
 	return strings.Join(parts, " · ")
+}
+
+// unverifiedSteps are the integration's steps completed while their vendor
+// could not be reached.
+func unverifiedSteps(iv app.IntegrationView) []app.StepView {
+	var out []app.StepView
+	for _, sv := range iv.Steps {
+		if sv.Status == steps.StatusDone && sv.Proof == steps.ProofUnverified {
+			out = append(out, sv)
+		}
+	}
+	return out
 }
 
 // createdAgo words a secret's age: "710d old", "just created" (never

@@ -3,6 +3,8 @@ package tui
 import (
 	"strings"
 	"testing"
+
+	"github.com/patchbay/patchbay/internal/steps"
 )
 
 func TestHomeShowsProgressAndDashboard(t *testing.T) {
@@ -121,4 +123,25 @@ func TestHomeGolden(t *testing.T) {
 	if !strings.Contains(v, "Recent events") {
 		t.Error("no events section at 80×24")
 	}
+}
+
+// A step completed unverified is offered a check now, on the dashboard
+// pane and on its own screen.
+func TestVerifyNowOffered(t *testing.T) {
+	ov := fixture(0)
+	ov.Integrations[0].Steps[0].Proof = steps.ProofUnverified
+	fb := newFakeBackend(ov)
+	h := newHarness(t, fb, 120, 36)
+	h.mustSee("? Create a Vetty API key for Chattr is unverified: r checks it", "r verify now")
+	h.press("tab", "enter") // the steps pane, then the step
+	h.mustSee("Done, but unverified", "r checks it now", "r verify now")
+	h.press("r")
+	h.mustSee("patchbay status --live verifies")
+	if h.m.screen != screenStep {
+		t.Errorf("r left the step screen")
+	}
+	// A verified step offers nothing of the kind.
+	fb2 := newFakeBackend(fixture(0))
+	h2 := newHarness(t, fb2, 120, 36)
+	h2.mustNotSee("unverified", "verify now")
 }

@@ -21,6 +21,9 @@ type KeyMap struct {
 	Setup    key.Binding
 	Refresh  key.Binding
 	Rotate   key.Binding // the selected secret (home)
+	// VerifyNow runs the live checks now: a step completed unverified
+	// turns verified when its check passes.
+	VerifyNow key.Binding
 
 	// The step screen.
 	Answer     key.Binding
@@ -45,16 +48,17 @@ func DefaultKeyMap() *KeyMap {
 		ForceQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 		Help:      key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 
-		Move:     key.NewBinding(key.WithKeys("up", "down", "k", "j"), key.WithHelp("↑↓/jk", "move")),
-		Scroll:   key.NewBinding(key.WithKeys("up", "down", "k", "j"), key.WithHelp("↑↓", "scroll")),
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		NextPane: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "pane")),
-		PrevPane: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous pane")),
-		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
-		Setup:    key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "setup")),
-		Refresh:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
-		Rotate:   key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "rotate secret")),
+		Move:      key.NewBinding(key.WithKeys("up", "down", "k", "j"), key.WithHelp("↑↓/jk", "move")),
+		Scroll:    key.NewBinding(key.WithKeys("up", "down", "k", "j"), key.WithHelp("↑↓", "scroll")),
+		Up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:      key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		NextPane:  key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "pane")),
+		PrevPane:  key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous pane")),
+		Open:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		Setup:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "setup")),
+		Refresh:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
+		Rotate:    key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "rotate secret")),
+		VerifyNow: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "verify now")),
 
 		Answer:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "answer")),
 		OpenLink:   key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open link")),

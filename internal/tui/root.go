@@ -114,6 +114,13 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.onOverview(msg)
 	case refreshMsg:
 		return m, m.refresh()
+	case verifyNowMsg:
+		if m.home.dash == nil || m.home.dash.live == nil {
+			m.flash = "live checks do not run here: patchbay status --live verifies"
+			return m, nil
+		}
+		m.flash = "checking now: an unverified step turns verified when its vendor accepts it"
+		return m, tea.Batch(m.refresh(), triggerLive(m.home.dash.live))
 	case refreshTickMsg:
 		if msg.gen != m.tickGen {
 			return m, nil

@@ -232,6 +232,8 @@ func (m *stepModel) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		switch {
 		case key.Matches(msg, k.Answer):
 			return m.openForm()
+		case key.Matches(msg, k.VerifyNow) && m.unverified():
+			return emit(verifyNowMsg{})
 		case key.Matches(msg, k.OpenLink):
 			return m.openLink()
 		case key.Matches(msg, k.Copy):
@@ -291,6 +293,11 @@ func (m *stepModel) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	}
 	return nil
+}
+
+// unverified reports whether the step was completed unverified.
+func (m *stepModel) unverified() bool {
+	return m.run.Was.Status == steps.StatusDone && m.run.Was.Proof == steps.ProofUnverified
 }
 
 func (m *stepModel) openLink() tea.Cmd {
@@ -456,6 +463,9 @@ func (m *stepModel) phaseHelp() []key.Binding {
 		return []key.Binding{k.Retry, k.Back}
 	case phaseRead:
 		b := []key.Binding{k.Answer}
+		if m.unverified() {
+			b = append(b, k.VerifyNow)
+		}
 		if m.step.Link != "" {
 			b = append(b, k.OpenLink)
 		}
@@ -758,6 +768,10 @@ func (m *stepModel) instructions(add func(string), hang func(string, string)) {
 		hang(s.Error.Render("✗ "), m.formErr)
 	}
 	add("")
+	if m.unverified() {
+		hang(s.ProofStyle(steps.ProofUnverified).Render("? "), "Done, but unverified: the vendor could not be reached then. "+
+			m.c.keys.VerifyNow.Help().Key+" checks it now; it turns verified when the vendor accepts it.")
+	}
 	if len(m.step.Fields) == 0 {
 		add(s.Muted.Render("Nothing to type here: press enter to check and complete this step."))
 	} else {

@@ -178,6 +178,14 @@ func (s *Styles) ProofBadge(status steps.Status, proof steps.Proof) string {
 	return st.Render("✓ done")
 }
 
+// ProofStyle is the style of a proof's badge and word.
+func (s *Styles) ProofStyle(proof steps.Proof) lipgloss.Style {
+	if st, ok := s.proof[proof]; ok {
+		return st
+	}
+	return lipgloss.NewStyle()
+}
+
 // ProofWord renders a proof as its bare word, styled.
 func (s *Styles) ProofWord(proof steps.Proof) string {
 	st, ok := s.proof[proof]
