@@ -134,6 +134,9 @@ func runStepNonInteractive(ctx context.Context, f *Factory, svc *app.Service, in
 	reader := &secretReader{f: f}
 	values, given, _, err := steps.ParseSets(st, sets, reader.read)
 	if err != nil {
+		if p := app.ExplainFieldError(st, err); p != nil {
+			return usageError("%s: %s", ref, scriptedProblem(st, p))
+		}
 		return setsError(ref, err)
 	}
 	if err := runScripted(ctx, f, svc, in, st, values, given); err != nil {

@@ -583,6 +583,21 @@ func (r *StepRun) fallback(f steps.Field) string {
 	return f.Default
 }
 
+// ExplainFieldError words a validator's refusal of one of st's fields (a
+// *steps.FieldError, e.g. from steps.ParseSets) as a step run words its
+// own; nil for any other error.
+func ExplainFieldError(st steps.Step, err error) *Problem {
+	var fe *steps.FieldError
+	if !errors.As(err, &fe) {
+		return nil
+	}
+	f, ok := st.Field(fe.Field)
+	if !ok {
+		return nil
+	}
+	return fieldProblem(f, fe)
+}
+
 // stepProblem words a cross-field refusal and names the field at fault.
 func (r *StepRun) stepProblem(err error) *Problem {
 	var fe *steps.FieldError

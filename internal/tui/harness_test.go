@@ -42,6 +42,9 @@ type fakeBackend struct {
 	check      func(ctx context.Context, sub app.Submission) (app.Outcome, error)
 	complete   func(sub app.Submission, out app.Outcome) error
 	secrets    map[string]string // "integration/key"
+	// real, when set, answers every call (the scenario table runs the real
+	// service); the fake still records calls and catches synchronous ones.
+	real Backend
 
 	calls      []string
 	checks     []app.Submission
@@ -75,6 +78,9 @@ func (f *fakeBackend) enter(name string) {
 
 func (f *fakeBackend) Overview(ctx context.Context) (app.Overview, error) {
 	f.enter("Overview")
+	if f.real != nil {
+		return f.real.Overview(ctx)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.ov, f.overviewEr
@@ -82,6 +88,9 @@ func (f *fakeBackend) Overview(ctx context.Context) (app.Overview, error) {
 
 func (f *fakeBackend) StepInput(ctx context.Context, integration, step string) (app.StepInput, error) {
 	f.enter("StepInput " + integration + "/" + step)
+	if f.real != nil {
+		return f.real.StepInput(ctx, integration, step)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.inputErr != nil {
@@ -99,6 +108,9 @@ func (f *fakeBackend) StepInput(ctx context.Context, integration, step string) (
 
 func (f *fakeBackend) Options(ctx context.Context, integration string, src steps.OptionSource) ([]steps.Option, error) {
 	f.enter("Options " + string(src))
+	if f.real != nil {
+		return f.real.Options(ctx, integration, src)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.optionsErr != nil {
@@ -113,6 +125,9 @@ func (f *fakeBackend) Check(ctx context.Context, sub app.Submission) (app.Outcom
 	f.checks = append(f.checks, sub)
 	check := f.check
 	f.mu.Unlock()
+	if f.real != nil {
+		return f.real.Check(ctx, sub)
+	}
 	if err := ctx.Err(); err != nil {
 		return app.Outcome{}, err
 	}
@@ -124,6 +139,15 @@ func (f *fakeBackend) Check(ctx context.Context, sub app.Submission) (app.Outcom
 
 func (f *fakeBackend) Complete(ctx context.Context, sub app.Submission, out app.Outcome) error {
 	f.enter("Complete " + sub.Integration + "/" + sub.Step)
+	if f.real != nil {
+		if err := f.real.Complete(ctx, sub, out); err != nil {
+			return err
+		}
+		f.mu.Lock()
+		f.completes = append(f.completes, completeCall{sub, out})
+		f.mu.Unlock()
+		return nil
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.complete != nil {
@@ -166,6 +190,9 @@ func (f *fakeBackend) markDone(integration, step string, proof steps.Proof) {
 
 func (f *fakeBackend) Secret(ctx context.Context, integration, key string) (string, error) {
 	f.enter("Secret " + integration + "/" + key)
+	if f.real != nil {
+		return f.real.Secret(ctx, integration, key)
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	v, ok := f.secrets[integration+"/"+key]
@@ -383,8 +410,8 @@ func keyMsg(k string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
 	case "backspace":
 		return tea.KeyPressMsg{Code: tea.KeyBackspace}
-	case "ctrl+c":
-		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	case "ctrl+c", "ctrl+u", "ctrl+e":
+		return tea.KeyPressMsg{Code: rune(k[len(k)-1]), Mod: tea.ModCtrl}
 	}
 	r := []rune(k)
 	if len(r) != 1 {

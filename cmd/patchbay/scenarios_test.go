@@ -1,0 +1,130 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// stepScenario is one row of internal/app/testdata/step_scenarios.json,
+// the table every front end runs.
+type stepScenario struct {
+	Name        string            `json:"name"`
+	Integration string            `json:"integration"`
+	Step        string            `json:"step"`
+	Before      []scenarioStep    `json:"before"`
+	Values      map[string]string `json:"values"`
+	Secrets     map[string]string `json:"secrets"`
+	Vendor      string            `json:"vendor"`
+	Want        struct {
+		Result  string `json:"result"`
+		Proof   string `json:"proof"`
+		Detail  string `json:"detail"`
+		Advice  string `json:"advice"`
+		Refused string `json:"refused"`
+		Handoff string `json:"handoff"`
+	} `json:"want"`
+}
+
+type scenarioStep struct {
+	Step    string            `json:"step"`
+	Values  map[string]string `json:"values"`
+	Secrets map[string]string `json:"secrets"`
+}
+
+func loadStepScenarios(t *testing.T) []stepScenario {
+	t.Helper()
+	b, err := os.ReadFile("../../internal/app/testdata/step_scenarios.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Scenarios []stepScenario `json:"scenarios"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	return f.Scenarios
+}
+
+// setArgs turns answers into `run` arguments: values as --set KEY=VALUE, the
+// one secret from standard input.
+func setArgs(values, secrets map[string]string) (args []string, stdin string) {
+	keys := make([]string, 0, len(values))
+	for k := range values {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		args = append(args, "--set", k+"="+values[k])
+	}
+	for k, v := range secrets {
+		args = append(args, "--set", k+"=@-")
+		stdin = v
+	}
+	return args, stdin
+}
+
+// The scenario table through scripted `run` (issue 12 item 6).
+func TestStepScenariosScripted(t *testing.T) {
+	for _, sc := range loadStepScenarios(t) {
+		t.Run(sc.Name, func(t *testing.T) {
+			c := newCLI(t)
+			c.withStandins()
+			c.withVault()
+			for i, b := range sc.Before {
+				args, stdin := setArgs(b.Values, b.Secrets)
+				if i == 0 {
+					args = append([]string{"--secrets", "vault"}, append([]string{"run", sc.Integration + "/" + b.Step}, args...)...)
+				} else {
+					args = append([]string{"run", sc.Integration + "/" + b.Step}, args...)
+				}
+				c.must(stdin, args...)
+			}
+			if sc.Vendor == "down" {
+				dead := httptest.NewServer(nil)
+				dead.Close()
+				for _, v := range []string{"LEVER", "CERTN", "VETTY", "CHARTHOP"} {
+					c.env["PATCHBAY_"+v+"_URL"] = dead.URL
+				}
+			}
+			args, stdin := setArgs(sc.Values, sc.Secrets)
+			args = append([]string{"run", sc.Integration + "/" + sc.Step}, args...)
+			if len(sc.Before) == 0 {
+				args = append([]string{"--secrets", "vault"}, args...)
+			}
+			r := c.run(stdin, args...)
+			all := r.out + r.err
+			want := sc.Want
+			switch want.Result {
+			case "done":
+				if r.code != 0 {
+					t.Fatalf("exit %d, want 0:\n%s", r.code, all)
+				}
+				mark := "done — " + want.Proof
+				if want.Proof == "unverified" {
+					mark = "done, unverified"
+				}
+				if !strings.Contains(r.out, mark) {
+					t.Errorf("output lacks %q:\n%s", mark, all)
+				}
+			case "refused":
+				if r.code != exitUsage {
+					t.Fatalf("exit %d, want 2:\n%s", r.code, all)
+				}
+			case "failed":
+				if r.code != exitError || !strings.Contains(r.out, "check failed") {
+					t.Fatalf("exit %d, want 1 and a failed check:\n%s", r.code, all)
+				}
+			}
+			for _, s := range []string{want.Detail, want.Advice, want.Refused, want.Handoff} {
+				if s != "" && !strings.Contains(all, s) {
+					t.Errorf("output lacks %q:\n%s", s, all)
+				}
+			}
+		})
+	}
+}
