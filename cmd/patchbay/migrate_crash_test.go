@@ -143,4 +143,3 @@ func parseBinaryCheck(t *testing.T, r exitInfo, integration, name string) (strin
 	}
 	return s.check(integration, name)
 }
-
