@@ -129,7 +129,7 @@ func (s *Service) Complete(ctx context.Context, sub Submission, out Outcome) err
 		Status: string(steps.StatusDone), Proof: string(proof), Values: values,
 		SecretKeys: st.Creates, FinishedAt: now, Outcome: outcome, Detail: out.Detail,
 		Secrets: metas, MarkRerun: rerun,
-		RerunReason: fmt.Sprintf("%s changed", st.ID),
+		RerunReason: rerunReason(in, st, rerun),
 		Events:      []store.Event{{Kind: store.EventStepRun, Summary: summary, Detail: detail}},
 	}
 	check := stepCheckResult(in, st, out, now)
@@ -181,6 +181,22 @@ func stepCheckResult(in steps.Integration, st steps.Step, out Outcome, now time.
 		result = ResultUnreachable
 	}
 	return &store.CheckResult{Integration: in.ID, Name: name, Result: result, Detail: out.Detail, CheckedAt: now}
+}
+
+// rerunReason words why completing st marks the steps in rerun as needing
+// a re-run, in the catalog's words ("Lever was given the previous Certn
+// webhook URL").
+func rerunReason(in steps.Integration, st steps.Step, rerun []string) string {
+	var reasons []string
+	for _, id := range rerun {
+		if r := steps.RerunReason(in, id, st.ID); r != "" {
+			reasons = appendNew(reasons, r)
+		}
+	}
+	if len(reasons) == 0 {
+		return st.ID + " changed"
+	}
+	return strings.Join(reasons, "; ")
 }
 
 // stepCheckName names the stored check result a step's live check

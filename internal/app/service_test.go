@@ -354,3 +354,21 @@ func TestLiveCheckUpgradesAnUnverifiedStep(t *testing.T) {
 		t.Errorf("%d upgrade events after a second pass, want 1", again)
 	}
 }
+
+// A changed answer marks the steps built on it, and the history says why
+// in the catalog's words.
+func TestChangedAnswerSaysWhyStepsNeedARerun(t *testing.T) {
+	e := newTestEnv(t)
+	e.completeCertnLever(t, "lever-key-first-0000-1111")
+	e.run(t, "certn-lever", "certn-enable", map[string]string{"webhook_url": "https://api.certn.co/lever/webhook/other"}, nil)
+	evs, err := e.svc.DB.Events(context.Background(), store.EventFilter{Profile: e.svc.Profile, Limit: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range evs {
+		if strings.Contains(ev.Summary, "lever-trigger-stage") && strings.Contains(ev.Summary, "Lever was given the previous Certn webhook URL") {
+			return
+		}
+	}
+	t.Errorf("no event says why lever-trigger-stage needs a re-run: %+v", evs)
+}

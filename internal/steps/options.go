@@ -46,16 +46,6 @@ func OptionKeys() []string {
 	return keys
 }
 
-// OptionLabel returns a toggle's label as ChartHop shows it.
-func OptionLabel(key string) string {
-	for _, t := range optionToggles {
-		if t.Key == key {
-			return t.Label
-		}
-	}
-	return key
-}
-
 // flowName words a source of truth for messages.
 func flowName(source string) string {
 	switch source {
@@ -122,11 +112,6 @@ var optionRules = []OptionRule{
 		Reason: "the inbound flow runs through Reverse Sync: it brings Lever's new open roles into ChartHop"},
 	{Kind: RuleRecommends, Option: OptRunDaily, Source: TruthLever, OurReading: true,
 		Reason: "Run Daily runs the inbound flow every morning and pulls candidate metrics"},
-}
-
-// OptionRules returns a copy of the option table.
-func OptionRules() []OptionRule {
-	return append([]OptionRule(nil), optionRules...)
 }
 
 // ToggleEval is one toggle as the UI should draw it.
