@@ -27,10 +27,15 @@ lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
-# One minute per fuzz target of steps/.
+# FUZZTIME per fuzz target: the steps validators, the output sanitizer
+# (termsafe) and the credential scrubber (httpx).
+FUZZ_PKGS := ./internal/steps ./internal/termsafe ./internal/clients/httpx
+FUZZTIME  ?= 60s
 fuzz:
-	for t in $$($(GO) test -list '^Fuzz' ./internal/steps | grep ^Fuzz); do \
-		$(GO) test ./internal/steps -run '^$$' -fuzz "^$$t$$" -fuzztime 60s || exit 1; \
+	for p in $(FUZZ_PKGS); do \
+		for t in $$($(GO) test -list '^Fuzz' $$p | grep ^Fuzz); do \
+			$(GO) test $$p -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; \
+		done; \
 	done
 
 clean:

@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/patchbay/patchbay/internal/app"
+	"github.com/patchbay/patchbay/internal/termsafe"
 )
 
 // LiveChecks is what the dashboard needs from the refresher (app.Refresher):
@@ -498,7 +499,7 @@ func (m *dashboardModel) card(iv app.IntegrationView, w int, now time.Time) []st
 		if name, _, ok := strings.Cut(a, ": "); ok && checkNames[name] {
 			continue
 		}
-		lines = append(lines, truncate("  "+s.Error.Render("! ")+a, w))
+		lines = append(lines, truncate("  "+s.Error.Render("! ")+termsafe.String(a), w))
 	}
 	for _, sec := range iv.Secrets {
 		lines = append(lines, truncate("  "+m.secretLine(sec, now), w))
@@ -586,7 +587,8 @@ func (m *dashboardModel) checkLine(k checkKey, w int, now time.Time) string {
 	if row != nil && row.result.CheckedAt.After(res.CheckedAt) {
 		res = row.result
 	}
-	mark, word, detail := resultMark(s, res.Result), s.LiveResult(res.Result), res.Detail
+	// Details may quote vendor names, stored by any earlier version: shown, never obeyed.
+	mark, word, detail := resultMark(s, res.Result), s.LiveResult(res.Result), termsafe.String(res.Detail)
 	when := age(now, res.CheckedAt)
 	if res.CheckedAt.IsZero() {
 		when = ""
@@ -666,7 +668,7 @@ func (m *dashboardModel) callLines(w, h int) []string {
 			status = s.OK.Render(status)
 		}
 		line := fmt.Sprintf("  %s %-4s %-6s %s %s %s", s.Muted.Render(c.At.Local().Format("15:04:05")), c.Method, c.Vendor,
-			padRight(c.Path, 18), status, s.Muted.Render(fmt.Sprintf("%4dms", c.Latency.Milliseconds())))
+			padRight(termsafe.String(c.Path), 18), status, s.Muted.Render(fmt.Sprintf("%4dms", c.Latency.Milliseconds())))
 		if c.Err != "" && c.Status == 0 {
 			line += " " + s.Muted.Render(c.Err)
 		}
@@ -698,7 +700,7 @@ func (m *dashboardModel) eventLines(w, h int, integration string) []string {
 		if integration != "" && ev.Integration != "" && ev.Integration != integration {
 			continue
 		}
-		what := ev.Summary
+		what := termsafe.String(ev.Summary)
 		if what == "" {
 			what = ev.Kind
 		}

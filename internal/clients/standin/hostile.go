@@ -40,8 +40,8 @@ func init() {
 // override, a carriage return that overwrites the line, DEL.
 var HostileNames = []string{
 	"CERTN - \x1b]52;c;cGF0Y2hiYXk=\x07\x1b[2J",
-	"On-site \u009b31minterview",
-	"Offer \u202edengis\u202c",
+	"Background\u009b31m check",
+	"CERTN - Complete \u202e(Clear)\u202c",
 	"Hired\rNothing needs attention.",
 	"Ref\x7fcheck \u2066x\u2069",
 }
