@@ -108,19 +108,7 @@ func (f *Factory) ensureProfile(ctx context.Context, db *store.DB) error {
 	case !errors.Is(err, store.ErrNotFound):
 		return err
 	case f.readOnly:
-		all, err := db.ListProfiles(ctx)
-		if err != nil {
-			return err
-		}
-		known := make([]string, len(all))
-		for i, p := range all {
-			known[i] = p.Name
-		}
-		list := "none yet"
-		if len(known) > 0 {
-			list = strings.Join(known, ", ")
-		}
-		return usageError("profile %q does not exist (known profiles: %s); check --profile, or create it with a command that writes, such as patchbay setup INTEGRATION", name, list)
+		return f.unknownProfile(ctx, db, name)
 	default:
 		if _, err := db.EnsureProfile(ctx, name); err != nil {
 			return err
@@ -129,6 +117,24 @@ func (f *Factory) ensureProfile(ctx context.Context, db *store.DB) error {
 	}
 	f.profileReady = true
 	return nil
+}
+
+// unknownProfile is the usage error for a profile that does not exist,
+// naming the known ones: a typo must fail, never create or report a profile.
+func (f *Factory) unknownProfile(ctx context.Context, db *store.DB, name string) error {
+	all, err := db.ListProfiles(ctx)
+	if err != nil {
+		return err
+	}
+	known := make([]string, len(all))
+	for i, p := range all {
+		known[i] = p.Name
+	}
+	list := "none yet"
+	if len(known) > 0 {
+		list = strings.Join(known, ", ")
+	}
+	return usageError("profile %q does not exist (known profiles: %s); check --profile, or create it with a command that writes, such as patchbay setup INTEGRATION", name, list)
 }
 
 // requireProfile opens the database and makes sure the profile exists

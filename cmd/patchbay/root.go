@@ -112,6 +112,7 @@ Run it without a command for the home screen.`,
 		newDisconnectCmd(f),
 		readOnlyCmd(newExportCmd(f)),
 		newApplyCmd(f),
+		readOnlyCmd(newProfilesCmd(f)),
 		newVaultCmd(f),
 	)
 	usageArgs(root)

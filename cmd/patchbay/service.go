@@ -20,6 +20,9 @@ func (f *Factory) Service(ctx context.Context) (*app.Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := f.finishProfileMoves(ctx, db); err != nil {
+		return nil, err
+	}
 	urls, err := f.vendorURLs()
 	if err != nil {
 		return nil, err
@@ -88,6 +91,9 @@ func newVendors(urls *app.URLs) *app.Vendors {
 func (f *Factory) ProfileServices(ctx context.Context, live bool) ([]*app.Service, error) {
 	db, err := f.DB(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if err := f.finishProfileMoves(ctx, db); err != nil {
 		return nil, err
 	}
 	profiles, err := db.ListProfiles(ctx)

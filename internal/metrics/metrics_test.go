@@ -23,7 +23,7 @@ func sample() []app.StatusReport {
 				ID: "vetty-chattr", State: steps.StateNeedsAttention, StepsDone: 4, StepsTotal: 4,
 				Attention: []string{"Vetty no longer lists Driver (MVR)"},
 				Secrets:   []app.SecretStatus{{Key: "api_key", CreatedAt: now.Add(-48 * time.Hour), ExpiresAt: &expires}},
-				Checks: []app.CheckStatus{{Name: "vetty.package_mapping", Result: app.ResultDrift, AgeSeconds: 42}},
+				Checks:    []app.CheckStatus{{Name: "vetty.package_mapping", Result: app.ResultDrift, AgeSeconds: 42}},
 			}},
 		},
 		{
