@@ -415,8 +415,14 @@ func (m *dashboardModel) statusLine(now time.Time) string {
 		line += " · " + m.spin.View() + fmt.Sprintf(" checking %d/%d", m.finished, m.planned)
 	case m.lastErr != nil:
 		line += " · " + s.Error.Render("couldn't run: "+plainErr(m.lastErr))
+	case !m.lastDone.IsZero() && len(m.lastSum.Results) == 0:
+		line += s.Muted.Render(" · nothing to check yet")
 	case !m.lastDone.IsZero():
-		line += s.Muted.Render(fmt.Sprintf(" · ran %s (%d checks in %s)", ago(now, m.lastDone), len(m.lastSum.Results), m.lastTook.Round(10*time.Millisecond)))
+		when := ago(now, m.lastDone)
+		if when == "now" {
+			when = "just now"
+		}
+		line += s.Muted.Render(fmt.Sprintf(" · last run %s: %d check(s) in %s", when, len(m.lastSum.Results), m.lastTook.Round(10*time.Millisecond)))
 		if n := m.lastSum.Attention(); n > 0 {
 			line += " · " + s.Error.Render(fmt.Sprintf("%d need attention", n))
 		}
@@ -581,6 +587,15 @@ func (m *dashboardModel) checkOrder(iv app.IntegrationView) []string {
 // checkLine is one check: a mark (or the spinner), its name, result, age
 // and what was found.
 func (m *dashboardModel) checkLine(k checkKey, w int, now time.Time) string {
+	text, detail := m.checkRow(k, now)
+	if detail != "" {
+		text += " " + m.c.styles.Muted.Render(detail)
+	}
+	return truncate(text, w)
+}
+
+// checkRow is a check's row without its detail, and the detail.
+func (m *dashboardModel) checkRow(k checkKey, now time.Time) (text, detail string) {
 	s := m.c.styles
 	res, _ := m.stored(k)
 	row := m.rows[k]
@@ -588,7 +603,8 @@ func (m *dashboardModel) checkLine(k checkKey, w int, now time.Time) string {
 		res = row.result
 	}
 	// Details may quote vendor names, stored by any earlier version: shown, never obeyed.
-	mark, word, detail := resultMark(s, res.Result), s.LiveResult(res.Result), termsafe.String(res.Detail)
+	mark, word := resultMark(s, res.Result), s.LiveResult(res.Result)
+	detail = termsafe.String(res.Detail)
 	when := age(now, res.CheckedAt)
 	if res.CheckedAt.IsZero() {
 		when = ""
@@ -604,11 +620,7 @@ func (m *dashboardModel) checkLine(k checkKey, w int, now time.Time) string {
 			word, detail = s.Warn.Render("skipped"), row.skip.Reason
 		}
 	}
-	text := "  " + mark + " " + padRight(checkLabel(k.name), 16) + " " + padRight(word, 14) + " " + s.Muted.Render(padRight(when, 4))
-	if detail != "" {
-		text += " " + s.Muted.Render(detail)
-	}
-	return truncate(text, w)
+	return "  " + mark + " " + padRight(checkLabel(k.name), 16) + " " + padRight(word, 14) + " " + s.Muted.Render(padRight(when, 4)), detail
 }
 
 func resultMark(s *Styles, result string) string {

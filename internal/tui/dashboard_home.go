@@ -62,7 +62,14 @@ func (m *dashboardModel) homeSection(iv app.IntegrationView, w int, now time.Tim
 		lines = append(lines, m.c.styles.Muted.Render("  none yet"))
 	}
 	for _, name := range names {
-		lines = append(lines, m.checkLine(checkKey{iv.Integration.ID, name}, w, now))
+		// A detail too long for the row goes under it, whole.
+		row, detail := m.checkRow(checkKey{iv.Integration.ID, name}, now)
+		if detail == "" || lipglossWidth(row)+1+lipglossWidth(detail) <= w {
+			lines = append(lines, m.checkLine(checkKey{iv.Integration.ID, name}, w, now))
+			continue
+		}
+		lines = append(lines, truncate(row, w))
+		lines = append(lines, hangLines("      ", m.c.styles.Muted.Render(detail), w)...)
 	}
 	lines = append(lines, "")
 	return append(lines, m.callLines(w, 4)...)

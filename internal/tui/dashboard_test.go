@@ -229,10 +229,15 @@ func TestDashboardShowsStoredStateThenLiveResults(t *testing.T) {
 	overviews := fb.callCount("Overview")
 	d.push(app.Update{Gen: 7, Kind: app.UpdateRefreshDone, Summary: app.Summary{Gen: 7, Took: 310 * time.Millisecond,
 		Results: []app.CheckOutcome{{CheckRef: vettyKey, Result: "unauthorized"}, {CheckRef: mapping, Result: "valid"}, {CheckRef: tags, Result: "valid"}}}})
-	d.mustSee("ran now (3 checks in 310ms) · 1 need attention")
+	d.mustSee("last run just now: 3 check(s) in 310ms · 1 need attention")
 	if fb.callCount("Overview") != overviews+1 {
 		t.Errorf("the overview was not reloaded after the refresh")
 	}
+	// A run with nothing to check says so, not "ran now (0 checks in 0s)".
+	d.push(app.Update{Gen: 8, Kind: app.UpdateRefreshStarted})
+	d.push(app.Update{Gen: 8, Kind: app.UpdateRefreshDone, Summary: app.Summary{Gen: 8}})
+	d.mustSee("nothing to check yet")
+	d.mustNotSee("0 check")
 	checkSize(t, d.view(), 160, 40)
 }
 
@@ -358,7 +363,8 @@ func TestHomePaneShowsLiveChecks(t *testing.T) {
 		t.Error("the overview was not reloaded after the refresh")
 	}
 	h.press("esc")
-	h.mustSee("✓ Vetty packages   valid          now  Vetty lists every mapped package", "GET  vetty  /packages")
+	// A detail too long for the pane's row goes whole on the line below.
+	h.mustSee("✓ Vetty packages   valid          now", "      Vetty lists every mapped package (3 position(s))", "GET  vetty  /packages")
 
 	// r reloads what is stored and asks the refresher for a run now.
 	h.press("r")

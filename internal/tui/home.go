@@ -43,6 +43,7 @@ type homeModel struct {
 	err    error // the last overview load failed (the previous data stays)
 
 	focus      homePane
+	detail     bool // the dashboard pane fills the screen (enter on it)
 	integ      int
 	step       int
 	dashScroll int
@@ -156,6 +157,23 @@ func (m *homeModel) Update(msg tea.Msg) tea.Cmd {
 	}
 	k := m.c.keys
 	iv, have := m.selected()
+	if m.detail {
+		switch {
+		case key.Matches(kmsg, k.Back), key.Matches(kmsg, k.Open):
+			m.detail = false
+		case key.Matches(kmsg, k.Up):
+			m.move(-1)
+		case key.Matches(kmsg, k.Down):
+			m.move(1)
+		case key.Matches(kmsg, k.Refresh):
+			break // handled below, like everywhere on home
+		default:
+			return nil
+		}
+		if !key.Matches(kmsg, k.Refresh) {
+			return nil
+		}
+	}
 	switch {
 	case key.Matches(kmsg, k.Refresh):
 		if m.dash != nil {
@@ -180,6 +198,8 @@ func (m *homeModel) Update(msg tea.Msg) tea.Cmd {
 			if m.step < len(iv.Steps) {
 				return emit(openStepMsg{integration: iv.Integration.ID, step: iv.Steps[m.step].Step.ID})
 			}
+		case paneDashboard:
+			m.detail = true
 		}
 	case key.Matches(kmsg, k.Rotate):
 		return m.rotateKey()
@@ -222,11 +242,27 @@ func (m *homeModel) move(d int) {
 
 func clamp(v, lo, hi int) int { return max(lo, min(v, hi)) }
 
+// openHelp says what enter does in the focused pane.
+func (m *homeModel) openHelp() key.Binding {
+	k := m.c.keys
+	what := "open"
+	switch m.focus {
+	case paneIntegrations:
+		what = "steps"
+	case paneDashboard:
+		what = "details"
+	}
+	return key.NewBinding(key.WithKeys(k.Open.Keys()...), key.WithHelp(k.Open.Help().Key, what))
+}
+
 func (m *homeModel) ShortHelp() []key.Binding {
 	k := m.c.keys
+	if m.detail {
+		return []key.Binding{k.Scroll, k.Back, k.Refresh}
+	}
 	// Most specific first: when the bar is short, the keys everyone
 	// guesses (arrows, tab, r) give way first; ? lists them all.
-	b := append([]key.Binding{k.Open, k.Setup}, m.rotateHelp()...)
+	b := append([]key.Binding{m.openHelp(), k.Setup}, m.rotateHelp()...)
 	if iv, ok := m.selected(); ok && len(unverifiedSteps(iv)) > 0 {
 		// r runs the live checks, which verify what was not.
 		return append([]key.Binding{k.VerifyNow}, append(b, k.NextPane, k.Move)...)
@@ -265,6 +301,10 @@ func (m *homeModel) View() string {
 		return fit(s.Muted.Render("No integrations in this profile."), m.width, m.height)
 	}
 
+	if m.detail {
+		// The dashboard pane alone, at the full width: nothing cut.
+		return fit(strings.Join(m.dashboardLines(m.width, m.height), "\n"), m.width, m.height)
+	}
 	// Side by side from 60 columns; stacked below that.
 	if m.width >= 60 {
 		leftW := clamp(m.width*9/20, 34, 60)
@@ -309,11 +349,13 @@ func (m *homeModel) paneTitle(p homePane, text string) string {
 
 func (m *homeModel) row(p homePane, selected bool, text string, width int) string {
 	s := m.c.styles
+	// One cursor on screen: the focused pane's. The other pane's selection
+	// is only emphasised.
 	switch {
 	case selected && m.focus == p:
 		return s.Selected.Render(padRight("▸ "+text, width))
 	case selected:
-		return s.SelectedDim.Render(padRight("▸ "+text, width))
+		return s.SelectedDim.Render(padRight("  "+text, width))
 	}
 	return "  " + text
 }

@@ -145,3 +145,59 @@ func TestVerifyNowOffered(t *testing.T) {
 	h2 := newHarness(t, fb2, 120, 36)
 	h2.mustNotSee("unverified", "verify now")
 }
+
+// One cursor on screen, in the focused pane; enter does what the help bar
+// says in every pane, and after a step closes the first enter opens a step.
+func TestOneCursorAndEnterDoesWhatTheHelpSays(t *testing.T) {
+	ov := fixture(0)
+	long := "Vetty accepted the key and lists 8 packages: Basic, Driver (MVR), Executive, Healthcare, International, Premium, Standard and Volunteer"
+	ov.Integrations[0].Checks[0].Detail = long
+	fb := newFakeBackend(ov)
+	h := newHarness(t, fb, 80, 24)
+	cursors := func() int { return strings.Count(h.view(), "▸") }
+	if n := cursors(); n != 1 {
+		t.Fatalf("%d cursors on the home screen, want 1:\n%s", n, h.view())
+	}
+	h.mustSee("enter steps")
+	h.press("enter")
+	if h.m.home.focus != paneSteps || cursors() != 1 {
+		t.Fatalf("enter on the integrations pane: focus %v, %d cursors", h.m.home.focus, cursors())
+	}
+	h.mustSee("enter open")
+	h.press("tab")
+	h.mustSee("enter details")
+	h.press("enter")
+	// The details fill the screen: the long check detail is whole.
+	v := strings.Join(strings.Fields(h.view()), " ")
+	if !strings.Contains(v, "Standard and Volunteer") {
+		t.Fatalf("the detail view cuts the check detail:\n%s", h.view())
+	}
+	h.mustSee("esc back", "? help", "q quit")
+	h.press("esc")
+	h.mustSee("Integrations")
+
+	// Open a step from the steps pane and leave it: focus is on the steps
+	// pane, so the first enter opens a step again instead of looking dead.
+	h.press("tab", "tab", "enter")
+	if h.m.screen != screenStep {
+		t.Fatalf("enter did not open the step:\n%s", h.view())
+	}
+	h.press("esc")
+	if h.m.screen != screenHome {
+		t.Fatalf("esc did not return home")
+	}
+	h.mustSee("enter open")
+	h.press("enter")
+	if h.m.screen != screenStep {
+		t.Fatalf("the first enter after a step did nothing:\n%s", h.view())
+	}
+	// The same after guided setup started from the integrations pane.
+	h.press("esc", "shift+tab", "s")
+	if h.m.screen != screenStep {
+		t.Fatalf("s did not start the guided setup")
+	}
+	h.press("esc", "enter")
+	if h.m.screen != screenStep {
+		t.Fatalf("after guided setup, the first enter did nothing:\n%s", h.view())
+	}
+}

@@ -336,6 +336,8 @@ func (m *rootModel) closeStep() {
 	if m.step != nil {
 		m.step.abortCheck()
 		m.home.Select(m.step.integ.ID, m.step.step.ID)
+		// Back on the step just left: enter opens it (or the next one).
+		m.home.focus, m.home.detail = paneSteps, false
 	}
 	m.step = nil
 	m.screen = screenHome
