@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // StdinRef is the secret reference that reads standard input (`KEY=@-`).
@@ -17,7 +18,8 @@ const literalSecretHelp = "secrets are never taken from the command line, where 
 // unknown key: field keys are lower-case words joined by underscores. A
 // pasted secret mistaken for a key almost always has digits or capitals, so
 // anything else is described without being quoted.
-var echoableKey = regexp.MustCompile(`^[a-z_]{1,32}$`)
+// Compiled on first use: nothing is built at start-up.
+var echoableKey = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z_]{1,32}$`) })
 
 // ParseSets reads `--set KEY=VALUE` arguments for one step.
 //
@@ -54,7 +56,7 @@ func ParseSets(step Step, sets []string, readSecret func(ref string) ([]byte, er
 		f, known := step.Field(k)
 		if !known {
 			name := "a key that is not a field (not repeated here, in case it was a secret)"
-			if echoableKey.MatchString(k) {
+			if echoableKey().MatchString(k) {
 				name = fmt.Sprintf("%q", k)
 			}
 			errs = append(errs, fmt.Errorf("%w: --set #%d names %s; valid keys for %s: %s", ErrUnknownField, i+1, name, step.ID, strings.Join(step.FieldKeys(), ", ")))

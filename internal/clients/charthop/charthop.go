@@ -17,6 +17,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/time/rate"
 
@@ -42,11 +43,15 @@ const (
 // DefaultPageSize is the page size Jobs asks for.
 const DefaultPageSize = 100
 
-// slugRE is what an org slug in app.charthop.com/<slug>/ looks like.
-var slugRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$`)
+// slugRE is what an org slug in app.charthop.com/<slug>/ looks like. It is
+// compiled on first use, not at start-up: its bounded repetition makes it the
+// costliest regexp of the program, and most runs never need it.
+var slugRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$`)
+})
 
 // ValidOrg reports whether org looks like a ChartHop org slug.
-func ValidOrg(org string) bool { return slugRE.MatchString(org) }
+func ValidOrg(org string) bool { return slugRE().MatchString(org) }
 
 // ErrUnknownOrg: the token works but ChartHop knows no such org (404 on the
 // org path). It wraps httpx.ErrNotFound.
