@@ -7,13 +7,14 @@ import (
 	"time"
 )
 
-// BenchmarkRefresh12Checks300ms refreshes a profile whose three
-// integrations are set up (every check patchbay has: 10 of them, 6 waiting
-// on the stand-ins) while every stand-in answers after 300 ms. Run one
+// BenchmarkRefreshAllChecks300ms refreshes a profile whose three
+// integrations are set up (every check patchbay has: 10 of them today, 6
+// waiting on the stand-ins; the count is reported as "checks") while every
+// stand-in answers after 300 ms. Run one
 // after the other, the vendor checks alone would take 2.1 s; run
 // concurrently within the per-vendor bounds, a refresh costs about one
 // answer's latency. Reported: median and worst wall time of a refresh.
-func BenchmarkRefresh12Checks300ms(b *testing.B) {
+func BenchmarkRefreshAllChecks300ms(b *testing.B) {
 	e := newLiveEnv(b)
 	liveCompleteAll(b, e)
 	e.srv.SetLatency(300 * time.Millisecond)

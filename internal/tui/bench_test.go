@@ -9,9 +9,10 @@ import (
 )
 
 // BenchmarkHomeKeypress measures one keypress through Update plus the View of
-// the home screen, with 3 integrations and 1,000 events, at 120×40.
+// the home screen, with 3 integrations and 50 events (the home screen loads
+// the latest 50: app.Service.Overview), at 120×40.
 func BenchmarkHomeKeypress(b *testing.B) {
-	fb := newFakeBackend(fixture(1000))
+	fb := newFakeBackend(fixture(50))
 	c := newCommon(context.Background(), Options{Backend: fb, Width: 120, Height: 40}, false)
 	c.animate = false
 	c.now = func() time.Time { return testNow }
@@ -19,7 +20,7 @@ func BenchmarkHomeKeypress(b *testing.B) {
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	m.loads.gen = 1
 	m.Update(overviewMsg{gen: 1, ov: fb.ov})
-	// The dashboard pane has the focus, so each key scrolls the 1,000 events.
+	// The dashboard pane has the focus, so each key scrolls the 50 events.
 	m.Update(keyMsg("tab"))
 	m.Update(keyMsg("tab"))
 	keys := []tea.KeyPressMsg{keyMsg("j"), keyMsg("k"), keyMsg("j")}
