@@ -43,10 +43,15 @@ type Checker interface {
 	LeverTags(ctx context.Context, region, key string) (map[string]int, error)
 }
 
-// Classification is a client error in the terms the dashboard uses.
+// Classification is a vendor call's answer in the terms every surface uses
+// (see vendorFailed, which adds what to do).
 type Classification struct {
 	Result string
 	Detail string
+	// Undecided: the answer says nothing of the setup (the vendor could
+	// not be reached, rate limited, a guess about it failed): a step may
+	// complete as unverified.
+	Undecided bool
 }
 
 // Classify maps a vendor call's error to a live result. classifyErr is

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/patchbay/patchbay/internal/clients/httpx"
+	"github.com/patchbay/patchbay/internal/clients/lever"
 	"github.com/patchbay/patchbay/internal/steps"
 )
 
@@ -26,7 +27,7 @@ var liveChecks = map[steps.CheckKind]liveCheck{
 	steps.CheckLeverKeyCertn: {vendor: VendorLever, secret: "api_key", proof: steps.ProofVerified,
 		run: leverKeyCheck(leverKeyNeeds{who: "Certn", endpoints: []string{"/stages", "/tags", "/opportunities"}})},
 	steps.CheckLeverKeyChartHop: {vendor: VendorLever, secret: "api_key", proof: steps.ProofVerified,
-		run: leverKeyCheck(leverKeyNeeds{who: "ChartHop", endpoints: []string{"/requisitions", "/requisition_fields", "/postings", "/users"},
+		run: leverKeyCheck(leverKeyNeeds{who: "ChartHop", endpoints: []string{"/requisitions", lever.ConfidentialRequisitions, "/requisition_fields", "/postings", "/users"},
 			note: "the write permissions cannot be read back, so they stay as you confirmed them"})},
 	steps.CheckLeverSignature: {vendor: VendorLocal, secret: "signing_token", proof: steps.ProofChecked, run: checkSignature},
 	steps.CheckLeverStage: {vendor: VendorLever, secret: "api_key", row: CheckTriggerStage, proof: steps.ProofVerified,
@@ -77,11 +78,22 @@ type Verdict struct {
 	Counts map[string]int
 	// retryAfter is a rate-limited vendor's Retry-After.
 	retryAfter time.Duration
+	// guess: the check failed the way a wrong guess about the vendor
+	// explains (package inferred); unknown, and a step may complete
+	// unverified.
+	guess bool
+	// moved is the Lever region whose deployment accepts a key refused in
+	// the region given; corrections are the answers a step records instead.
+	moved       string
+	corrections map[string]string
 }
 
 // outcome is the verdict as the result of a step's check.
 func (v Verdict) outcome(lc liveCheck) Outcome {
-	out := Outcome{Proof: lc.proof, OK: v.Result == ResultValid, Detail: v.Detail, Fix: v.Fix}
+	out := Outcome{Proof: lc.proof, OK: v.Result == ResultValid, Detail: v.Detail, Fix: v.Fix, Corrections: v.corrections}
+	if !out.OK {
+		out.Result = v.Result
+	}
 	vendor := vendorName(lc.vendor)
 	switch v.Result {
 	case ResultUnreachable:
@@ -91,6 +103,7 @@ func (v Verdict) outcome(lc liveCheck) Outcome {
 		out.Unreachable = true
 		out.Fix = fmt.Sprintf("%s asks patchbay to slow down: wait a minute and retry, or complete the step as unverified", vendor)
 	case ResultUnknown:
+		out.Unreachable = v.guess
 		if out.Fix == "" {
 			out.Fix = "retry; if it keeps failing, check the vendor's status page"
 		}
@@ -159,40 +172,6 @@ func (a *asker) vettyPackages(ctx context.Context, key string) ([]string, error)
 	})
 }
 
-// vendorFailed words a vendor call that did not succeed.
-func vendorFailed(vendor string, err error, c checkInput) Verdict {
-	cl := Classify(err)
-	v := Verdict{Result: cl.Result, Detail: vendorName(vendor) + ": " + cl.Detail}
-	creator, _ := c.in.StepCreating(c.secret)
-	switch cl.Result {
-	case ResultRateLimited:
-		v.retryAfter, _ = httpx.RetryAfter(err)
-	case ResultUnauthorized:
-		if c.recorded {
-			v.Fix = fmt.Sprintf("rotate the key (patchbay rotate %s/%s) or re-run %s/%s", c.in.ID, c.secret, c.in.ID, creator.ID)
-		} else if creator.Refused != "" {
-			v.Fix = "the key was refused. " + creator.Refused
-		} else {
-			v.Fix = "the key was refused: copy it again (whole, without spaces)"
-			if creator.Where != "" {
-				v.Fix += " from " + creator.Where
-			}
-		}
-		if vendor == VendorVetty {
-			v.Fix += "; if it was copied whole, the key's IP range may not include this machine's address: check the key's IP Address field in Vetty › Settings › API Management (0.0.0.0/0 allows any address)"
-		}
-	case ResultForbidden:
-		v.Fix = "the key is valid but lacks a permission: " + cl.Detail
-		if c.recorded && creator.Where != "" {
-			v.Fix = "give the key that permission in " + creator.Where
-		}
-		if vendor == VendorVetty {
-			v.Fix = "Vetty refused the key: its IP range may not include this machine's address; check the key's IP Address field in Vetty › Settings › API Management"
-		}
-	}
-	return v
-}
-
 func checkVettyKey(ctx context.Context, a *asker, c checkInput) Verdict {
 	pkgs, err := a.vettyPackages(ctx, c.key)
 	if err != nil {
@@ -214,6 +193,26 @@ type leverKeyNeeds struct {
 // lists too; the other endpoints are probed with ?limit=1. A 401 anywhere
 // refuses the key.
 func leverKeyCheck(needs leverKeyNeeds) func(context.Context, *asker, checkInput) Verdict {
+	check := leverKeyRead(needs)
+	return func(ctx context.Context, a *asker, c checkInput) Verdict {
+		v := check(ctx, a, c)
+		if v.moved == "" || c.recorded {
+			return v
+		}
+		// Refused in the region given, accepted in the other: the key
+		// belongs there, and the step records that region instead.
+		asked := c.region
+		c.region = v.moved
+		w := check(ctx, a, c)
+		w.Detail = fmt.Sprintf("the key belongs to Lever %s, not %s (Lever's %s deployment refused it, the %s one accepts it), so patchbay records region %s; %s",
+			RegionName(c.region), RegionName(asked), RegionName(asked), RegionName(c.region), RegionName(c.region), w.Detail)
+		w.corrections = map[string]string{"region": c.region}
+		return w
+	}
+}
+
+// leverKeyRead reads what needs names with a key in one region.
+func leverKeyRead(needs leverKeyNeeds) func(context.Context, *asker, checkInput) Verdict {
 	return func(ctx context.Context, a *asker, c checkInput) Verdict {
 		errs := make([]error, len(needs.endpoints))
 		var (
@@ -255,11 +254,7 @@ func leverKeyCheck(needs leverKeyNeeds) func(context.Context, *asker, checkInput
 			return vendorFailed(VendorLever, probeErr, c)
 		}
 		if len(forbidden) > 0 {
-			return Verdict{
-				Result: ResultForbidden,
-				Detail: fmt.Sprintf("forbidden on %s: Lever accepted the key but refused it there (403)", strings.Join(forbidden, ", ")),
-				Fix:    fmt.Sprintf("%s needs to read %s: give the key those permissions in Lever › Settings › Integrations and API (or generate a new key)", needs.who, strings.Join(needs.endpoints, ", ")),
-			}
+			return leverDenied(needs.who, needs.endpoints, forbidden)
 		}
 		detail := fmt.Sprintf("Lever (%s) accepted the key; it can read %s", c.region, strings.Join(needs.endpoints, ", "))
 		if needs.note != "" {

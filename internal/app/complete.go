@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -35,7 +36,16 @@ func (s *Service) Complete(ctx context.Context, sub Submission, out Outcome) err
 		return err
 	}
 	recs := records(states)
-	values, _, err := st.ValidateAnswers(sub.Values, steps.AnswersFromRecords(recs))
+	answers := sub.Values
+	if len(out.Corrections) > 0 {
+		// The vendor's answer corrected one (the Lever region a key belongs to).
+		answers = maps.Clone(sub.Values)
+		if answers == nil {
+			answers = map[string]string{}
+		}
+		maps.Copy(answers, out.Corrections)
+	}
+	values, _, err := st.ValidateAnswers(answers, steps.AnswersFromRecords(recs))
 	if err != nil {
 		return err
 	}
@@ -179,6 +189,9 @@ func stepCheckResult(in steps.Integration, st steps.Step, out Outcome, now time.
 	result := ResultValid
 	if !out.OK {
 		result = ResultUnreachable
+		if out.Result != "" {
+			result = out.Result
+		}
 	}
 	return &store.CheckResult{Integration: in.ID, Name: name, Result: result, Detail: out.Detail, CheckedAt: now}
 }

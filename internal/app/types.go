@@ -104,10 +104,17 @@ type Outcome struct {
 	Detail   string   // what was found, in plain words
 	Fix      string   // what to do in the vendor's UI when it failed
 	Warnings []string // non-blocking
-	// Unreachable is true when the vendor could not be reached: the admin may
+	// Unreachable is true when the check could not decide (the vendor could
+	// not be reached, rate limited, a guess about it failed): the admin may
 	// complete the step as unverified.
 	Unreachable bool
 	// Endpoint is the base URL that answered when it was an endpoint
 	// override (PATCHBAY_<VENDOR>_URL), "" for the vendor's own address.
 	Endpoint string
+	// Result is the live result a check that could not decide records
+	// (unreachable, rate_limited, unknown); "" means unreachable.
+	Result string
+	// Corrections are answers the vendor's reply corrected (the Lever
+	// region a key belongs to); Complete records them instead of the given.
+	Corrections map[string]string
 }

@@ -43,6 +43,7 @@ func charthopLever() Integration {
 					"Select a preset: Select all read, which enables every read permission.",
 					"Description: leave this blank.",
 					"Then enable these write permissions: Create requisitions, Delete requisitions, Update posting and Update requisition fields.",
+					"Give the key confidential access while you create it: Lever grants access to confidential requisitions (and postings) only at key creation, and without it ChartHop never sees confidential requisitions.",
 					"Create the key, copy it and paste it here.",
 				},
 				Fields: []Field{
@@ -54,6 +55,8 @@ func charthopLever() Integration {
 				},
 				Caveats: []string{
 					"patchbay probes the read endpoints ChartHop uses (/requisitions, /requisition_fields, /postings, /users) and names any that answer 403; the write permissions it cannot check.",
+					"patchbay also reads the confidential requisitions (Lever's confidentiality filter; by default Lever lists only non-confidential ones) and names a 403 there: the key lacks confidential access, and a new key is needed.",
+					"Lever Requisitions works only with Lever's Requisition Management add-on, and a Super Admin must enable API management in Lever's Requisitions settings before requisitions can be written through the API.",
 				},
 				Refused: "check in Lever › Settings › Integrations and API › API Credentials that the key named ChartHop is still active and copy it again, whole; if Lever no longer shows it, create a new key with the values above and paste that.",
 				Proof:   ProofVerified,

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/patchbay/patchbay/internal/clients/httpx"
+	"github.com/patchbay/patchbay/internal/clients/inferred"
 )
 
 // Vendor is the name used in calls and errors.
@@ -28,7 +29,7 @@ const EnvURL = "PATCHBAY_CERTN_URL"
 const KeyLifetime = 365 * 24 * time.Hour
 
 // Centric publishes no rate limit; 240 requests/minute is the documented
-// limit of Certn's older v1 API, so we stay under it.
+// limit of Certn's older v1 API, so we stay under it (inferred.CertnRateLimit).
 const (
 	DefaultRate  rate.Limit = 4
 	DefaultBurst int        = 4
@@ -38,10 +39,8 @@ const (
 const DefaultPageSize = 100
 
 var environments = map[string]string{
-	"sandbox": "https://api.sandbox.certn.co", // confirmed in Centric's docs
-	// Inferred: third-party code calls /api/public/cases/ on this host with
-	// Api-Key auth; Centric's docs only name the sandbox.
-	"production": "https://api.certn.co",
+	"sandbox":    "https://api.sandbox.certn.co", // confirmed in Centric's docs
+	"production": inferred.CertnProductionHost.Value,
 }
 
 // BaseURL is the API host for environment ("production" or "sandbox").
@@ -56,6 +55,8 @@ func BaseURL(environment string) (string, error) {
 // Client talks to CertnCentric with one API key. Safe for concurrent use.
 type Client struct {
 	api *httpx.Client
+	// host holds the inferred production address when it is the one in use.
+	host []inferred.Inference
 }
 
 // New builds a client; hc may be nil. opts.Limiter nil means a fresh limiter
@@ -71,7 +72,11 @@ func New(hc *http.Client, baseURL, apiKey string, opts httpx.Options) (*Client, 
 	if err != nil {
 		return nil, err
 	}
-	return &Client{api: api}, nil
+	c := &Client{api: api}
+	if api.BaseURL() == inferred.CertnProductionHost.Value {
+		c.host = []inferred.Inference{inferred.CertnProductionHost}
+	}
+	return c, nil
 }
 
 // API exposes the underlying HTTP client.
@@ -103,7 +108,12 @@ type casePage struct {
 // guess about it must not make a valid key look broken.
 func (c *Client) Verify(ctx context.Context) error {
 	var raw json.RawMessage
-	return c.api.Get(ctx, casesPath, url.Values{"limit": {"1"}}, &raw)
+	return inferred.Explain(c.api.Get(ctx, casesPath, url.Values{"limit": {"1"}}, &raw), c.host...)
+}
+
+// explain names the guesses a failed case listing rests on.
+func (c *Client) explain(err error) error {
+	return inferred.Explain(err, append([]inferred.Inference{inferred.CertnCasesPage}, c.host...)...)
 }
 
 // Cases lists up to max cases (max <= 0: all), following next links.
@@ -116,7 +126,7 @@ func (c *Client) Cases(ctx context.Context, max int) ([]Case, error) {
 	defer pages.Close()
 	var page casePage
 	if err := pages.Get(url.Values{"limit": {strconv.Itoa(size)}}, &page); err != nil {
-		return nil, err
+		return nil, c.explain(err)
 	}
 	var all []Case
 	seen := map[string]bool{}
@@ -130,12 +140,12 @@ func (c *Client) Cases(ctx context.Context, max int) ([]Case, error) {
 		}
 		next := *page.Next
 		if seen[next] {
-			return nil, fmt.Errorf("%s GET %s: %w: pagination does not end", Vendor, casesPath, httpx.ErrMalformed)
+			return nil, c.explain(fmt.Errorf("%s GET %s: %w: pagination does not end", Vendor, casesPath, httpx.ErrMalformed))
 		}
 		seen[next] = true
 		page = casePage{}
 		if err := pages.GetURL(next, &page); err != nil {
-			return nil, err
+			return nil, c.explain(err)
 		}
 	}
 }

@@ -33,7 +33,6 @@ func TestBaseURL(t *testing.T) {
 		wantErr   bool
 	}{
 		{"sandbox", "https://api.sandbox.certn.co", false},
-		{"production", "https://api.certn.co", false},
 		{"staging", "", true},
 	}
 	for _, tt := range tests {
@@ -110,7 +109,8 @@ func TestFaults(t *testing.T) {
 	}
 }
 
-func TestDefaultLimiter(t *testing.T) {
+// Centric publishes no limit: 4/s follows Certn's older v1 API (inferred).
+func TestInferredCertnRateLimit(t *testing.T) {
 	_, c := setup(t, standin.Options{}, "certn-key")
 	if l := c.API().Limiter(); l.Limit() != 4 || l.Burst() != 4 {
 		t.Fatalf("limiter = %v/s burst %d", l.Limit(), l.Burst())

@@ -2,7 +2,8 @@
 // the job listing.
 //
 // Inferred (seen in third-party code, not ChartHop's docs): the Bearer
-// header and the {data, next} envelope with a "from" cursor. The path
+// header and the {data, next} envelope with a "from" cursor (see
+// inferred.ChartHopBearer and inferred.ChartHopJobPage). The path
 // /v1/org/{org}/job/data with fields= is documented.
 package charthop
 
@@ -22,6 +23,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/patchbay/patchbay/internal/clients/httpx"
+	"github.com/patchbay/patchbay/internal/clients/inferred"
 )
 
 // Vendor is the name used in calls and errors.
@@ -158,23 +160,25 @@ func (c *Client) Jobs(ctx context.Context, fields []string, q string) ([]Job, er
 			return nil, c.explain(err)
 		}
 		if page.Data == nil {
-			return nil, fmt.Errorf("%s GET %s: %w: no data list", Vendor, c.jobPath(), httpx.ErrMalformed)
+			return nil, c.explain(fmt.Errorf("%s GET %s: %w: no data list", Vendor, c.jobPath(), httpx.ErrMalformed))
 		}
 		all = append(all, page.Data...)
 		if page.Next == nil || *page.Next == "" {
 			return all, nil
 		}
 		if seen[*page.Next] {
-			return nil, fmt.Errorf("%s GET %s: %w: cursor repeated", Vendor, c.jobPath(), httpx.ErrMalformed)
+			return nil, c.explain(fmt.Errorf("%s GET %s: %w: cursor repeated", Vendor, c.jobPath(), httpx.ErrMalformed))
 		}
 		seen[*page.Next] = true
 		query.Set("from", *page.Next)
 	}
 }
 
+// explain words a 404 as the unknown org it is (the path is documented)
+// and names the inferred page shape when the answer is not that shape.
 func (c *Client) explain(err error) error {
 	if errors.Is(err, httpx.ErrNotFound) {
 		return fmt.Errorf("%s: org %q: %w", Vendor, c.org, ErrUnknownOrg)
 	}
-	return err
+	return inferred.Explain(err, inferred.ChartHopJobPage)
 }

@@ -58,7 +58,6 @@ func TestBaseURL(t *testing.T) {
 		wantErr      bool
 	}{
 		{"us", "https://api.lever.co/v1", false},
-		{"EU", "https://api.eu.lever.co/v1", false},
 		{"sandbox", "https://api.sandbox.lever.co/v1", false},
 		{"mars", "", true},
 	}
@@ -266,7 +265,8 @@ func TestProbe(t *testing.T) {
 		{"valid key, certn set", key, certnEndpoints, nil, nil},
 		{"valid key, charthop set", key, charthopEndpoints, nil, nil},
 		{"forbidden key, certn set", "forbidden-" + key, certnEndpoints, []string{"/tags"}, nil},
-		{"forbidden key, charthop set", "forbidden-" + key, charthopEndpoints, []string{"/requisitions"}, nil},
+		{"forbidden key, charthop set", "forbidden-" + key, charthopEndpoints, []string{"/requisitions", lever.ConfidentialRequisitions}, nil},
+		{"key without confidential access", standin.NoConfidentialKey + "-" + key, charthopEndpoints, []string{lever.ConfidentialRequisitions}, nil},
 		{"invalid key", "invalid-" + key, charthopEndpoints, nil, httpx.ErrUnauthorized},
 	}
 	for _, tt := range tests {
@@ -451,5 +451,5 @@ func TestCallLogNeverHoldsTheKey(t *testing.T) {
 // The endpoints the app's live-check table probes for each integration.
 var (
 	certnEndpoints    = []string{"/stages", "/tags", "/opportunities"}
-	charthopEndpoints = []string{"/requisitions", "/requisition_fields", "/postings", "/users"}
+	charthopEndpoints = []string{"/requisitions", lever.ConfidentialRequisitions, "/requisition_fields", "/postings", "/users"}
 )

@@ -29,6 +29,10 @@ func (p *Page[T]) CheckShape() error {
 // List reads every page of a list endpoint (path relative to /v1, e.g.
 // "/stages") with the given filters, following "next" offset tokens, within
 // the client's listing bounds (httpx.Listing).
+//
+// The stop rule is Lever's: hasNext says whether another page exists and
+// next is the token to ask for it with. hasNext true without a next token
+// is malformed: stopping there would return a silently short list.
 func List[T any](ctx context.Context, c *Client, path string, query url.Values) ([]T, error) {
 	q := url.Values{}
 	for k, v := range query {
@@ -42,19 +46,33 @@ func List[T any](ctx context.Context, c *Client, path string, query url.Values) 
 	defer pages.Close()
 	for {
 		var page Page[T]
-		if err := pages.Get(q, &page); err != nil {
+		if err := c.explain(pages.Get(q, &page)); err != nil {
 			return nil, err
 		}
 		all = append(all, page.Data...)
-		if !page.HasNext || page.Next == "" {
+		if !page.HasNext {
 			return all, nil
 		}
+		if page.Next == "" {
+			return nil, c.malformed(path, "hasNext is true but no next token was given")
+		}
 		if seen[page.Next] {
-			return nil, fmt.Errorf("%s GET %s: %w: offset token repeated", Vendor, path, httpx.ErrMalformed)
+			return nil, c.malformed(path, "offset token repeated")
 		}
 		seen[page.Next] = true
 		q.Set("offset", page.Next)
 	}
+}
+
+// getPage reads one page (its envelope checked by CheckShape).
+func getPage[T any](ctx context.Context, c *Client, path string, q url.Values) (Page[T], error) {
+	var page Page[T]
+	err := c.get(ctx, path, q, &page)
+	return page, err
+}
+
+func (c *Client) malformed(path, why string) error {
+	return c.explain(fmt.Errorf("%s GET %s: %w: %s", Vendor, path, httpx.ErrMalformed, why))
 }
 
 // Stages lists all pipeline stages.
@@ -126,7 +144,7 @@ func (c *Client) CreateWebhook(ctx context.Context, w NewWebhook) (Webhook, erro
 	var out struct {
 		Data Webhook `json:"data"`
 	}
-	if err := c.api.Do(ctx, "POST", "/webhooks", nil, w, &out); err != nil {
+	if err := c.explain(c.api.Do(ctx, "POST", "/webhooks", nil, w, &out)); err != nil {
 		return Webhook{}, err
 	}
 	return out.Data, nil

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
+	"strings"
 	"sync"
 
 	"github.com/patchbay/patchbay/internal/clients/httpx"
@@ -27,7 +29,14 @@ func (r ProbeResult) Forbidden() bool {
 	return errors.As(r.Err, &fe)
 }
 
-// Probe reads each endpoint once (?limit=1), concurrently; the client's
+// ConfidentialRequisitions reads the confidential requisitions only
+// (Lever's documented confidentiality filter; the default lists only
+// non-confidential ones). A key created without confidential access is
+// refused here while /requisitions alone answers.
+const ConfidentialRequisitions = "/requisitions?confidentiality=confidential"
+
+// Probe reads each endpoint once (?limit=1), concurrently; an endpoint may
+// carry its own query ("/requisitions?confidentiality=confidential"). The client's
 // limiter still spaces the requests. Results come back in the order of
 // endpoints. A 401 on any endpoint means the key is invalid, so the other
 // probes are cancelled and every result reports ErrUnauthorized.
@@ -44,8 +53,7 @@ func (c *Client) Probe(ctx context.Context, endpoints []string) []ProbeResult {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var page Page[json.RawMessage]
-			err := c.api.Get(ctx, ep, url.Values{"limit": {"1"}}, &page)
+			err := c.probe(ctx, ep)
 			results[i] = ProbeResult{Endpoint: ep, Allowed: err == nil, Err: err}
 			if errors.Is(err, httpx.ErrUnauthorized) {
 				mu.Lock()
@@ -65,6 +73,22 @@ func (c *Client) Probe(ctx context.Context, endpoints []string) []ProbeResult {
 		}
 	}
 	return results
+}
+
+func (c *Client) probe(ctx context.Context, endpoint string) error {
+	path, rawQuery, _ := strings.Cut(endpoint, "?")
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return fmt.Errorf("%s: probe %q: %w", Vendor, endpoint, err)
+	}
+	q.Set("limit", "1")
+	_, err = getPage[json.RawMessage](ctx, c, path, q)
+	var fe *httpx.ForbiddenError
+	if errors.As(err, &fe) && fe.Endpoint != endpoint {
+		// Name what was refused: confidential requisitions, not all of them.
+		return fmt.Errorf("%s GET %s: %w", Vendor, endpoint, &httpx.ForbiddenError{Endpoint: endpoint})
+	}
+	return err
 }
 
 // Denied lists the endpoints a probe found forbidden.

@@ -161,18 +161,24 @@ func (l *Lever) seed() {
 		code, name, status string
 		total, hired       int
 		cc                 string
+		confidential       bool
 	}{
-		{"ENG-101", "Senior Backend Engineer", "open", 2, 0, "R&D"},
-		{"ENG-102", "Frontend Engineer", "open", 1, 0, "R&D"},
-		{"ENG-103", "Site Reliability Engineer", "onHold", 1, 0, "R&D"},
-		{"SAL-201", "Account Executive", "open", 3, 1, "Go-to-market"},
-		{"SAL-202", "Sales Development Representative", "closed", 2, 2, "Go-to-market"},
-		{"PPL-301", "People Operations Partner", "draft", 1, 0, "G&A"},
+		{"ENG-101", "Senior Backend Engineer", "open", 2, 0, "R&D", false},
+		{"ENG-102", "Frontend Engineer", "open", 1, 0, "R&D", false},
+		{"ENG-103", "Site Reliability Engineer", "onHold", 1, 0, "R&D", false},
+		{"SAL-201", "Account Executive", "open", 3, 1, "Go-to-market", false},
+		{"SAL-202", "Sales Development Representative", "closed", 2, 2, "Go-to-market", false},
+		{"PPL-301", "People Operations Partner", "draft", 1, 0, "G&A", false},
+		{"EXE-901", "Chief Financial Officer", "open", 1, 0, "G&A", true},
 	}
 	for i, r := range reqs {
+		conf := "non-confidential"
+		if r.confidential {
+			conf = "confidential"
+		}
 		l.requisitions = append(l.requisitions, leverRequisition{
 			ID: newID("requisition", int64(i)), RequisitionCode: r.code, Name: r.name, Status: r.status,
-			HeadcountTotal: r.total, HeadcountHired: r.hired, Confidentiality: "non-confidential",
+			HeadcountTotal: r.total, HeadcountHired: r.hired, Confidentiality: conf,
 			CustomFields: map[string]any{"cost_center": r.cc, "hiring_manager_level": 3 + i%3},
 			CreatedAt:    sampleEpoch - int64(50-i)*day,
 		})

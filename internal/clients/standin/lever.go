@@ -91,6 +91,7 @@ type leverOpportunity struct {
 // serving to simulate drift (a stage renamed, tags moving).
 type Lever struct {
 	vendor
+	region string // "us" or "eu": the deployment
 
 	dataMu        sync.RWMutex
 	stages        []LeverStage
@@ -107,10 +108,14 @@ type Lever struct {
 // Certn's probe set and one from ChartHop's, so both show a named 403.
 var leverForbidden = []string{"/tags", "/requisitions"}
 
-func newLever(sh *shared) *Lever {
-	l := &Lever{}
+func newLever(sh *shared, region string) *Lever {
+	l := &Lever{region: region}
+	name := "lever"
+	if region != "us" {
+		name += "-" + region
+	}
 	l.vendor = vendor{
-		name:   "lever",
+		name:   name,
 		shared: sh,
 		routes: http.NewServeMux(),
 		credential: func(r *http.Request) string {
@@ -124,6 +129,7 @@ func newLever(sh *shared) *Lever {
 		errorBody: func(status int, msg string) any {
 			return map[string]string{"code": leverCode(status), "message": msg}
 		},
+		refuse: l.refuse,
 	}
 	l.seed()
 	m := l.routes
@@ -141,6 +147,19 @@ func newLever(sh *shared) *Lever {
 		l.fail(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})
 	return l
+}
+
+// refuse applies the region and confidential-access key rules.
+func (l *Lever) refuse(r *http.Request, key string) (int, string) {
+	other := map[string]string{"us": EUAccountKey, "eu": USAccountKey}[l.region]
+	if strings.Contains(key, other) {
+		return http.StatusUnauthorized, "invalid API key"
+	}
+	c := r.URL.Query().Get("confidentiality")
+	if strings.Contains(key, NoConfidentialKey) && r.URL.Path == "/requisitions" && (c == "confidential" || c == "all") {
+		return http.StatusForbidden, "this API key does not have access to confidential data"
+	}
+	return 0, ""
 }
 
 func leverCode(status int) string {
@@ -193,7 +212,7 @@ func leverList[T any](l *Lever, w http.ResponseWriter, r *http.Request, items []
 	}
 	lo, hi := window(len(items), offset, l.pageSize(asked, 100))
 	page := map[string]any{"data": nonNil(items[lo:hi]), "hasNext": hi < len(items)}
-	if hi < len(items) {
+	if hi < len(items) && r.Context().Value(noNextKey{}) == nil {
 		page["next"] = encodeOffset(hi)
 	}
 	writeJSON(w, http.StatusOK, page)
@@ -253,11 +272,21 @@ func (l *Lever) listUsers(w http.ResponseWriter, r *http.Request) {
 	leverList(l, w, r, out)
 }
 
+// listRequisitions applies the status filter and Lever's confidentiality
+// filter: non-confidential by default, "confidential", or "all".
 func (l *Lever) listRequisitions(w http.ResponseWriter, r *http.Request) {
-	status := r.URL.Query().Get("status")
+	q := r.URL.Query()
+	status, conf := q.Get("status"), q.Get("confidentiality")
+	if conf == "" {
+		conf = "non-confidential"
+	}
+	if !slices.Contains([]string{"non-confidential", "confidential", "all"}, conf) {
+		l.fail(w, http.StatusBadRequest, "confidentiality must be one of non-confidential, confidential, all")
+		return
+	}
 	var out []leverRequisition
 	for _, rq := range snapshot(&l.dataMu, &l.requisitions) {
-		if status == "" || rq.Status == status {
+		if (status == "" || rq.Status == status) && (conf == "all" || rq.Confidentiality == conf) {
 			out = append(out, rq)
 		}
 	}

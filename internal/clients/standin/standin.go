@@ -10,12 +10,22 @@
 // Vetty /packages, ChartHop /v1/org/{org}/job/data). A ChartHop org slug
 // containing "unknown" answers 404.
 //
+// Lever runs two deployments, as Lever does: US (LeverURL) and EU
+// (LeverEUURL). A Lever key containing EUAccountKey belongs to the EU
+// deployment and is refused (401) by the US one, and one containing
+// USAccountKey the other way round; a key containing NoConfidentialKey was
+// created without confidential access: 403 on the confidential
+// requisitions. UnresolvableLeverEU is an EU address whose name does not
+// resolve, for a wrong guess of Lever's EU host.
+//
 // Behaviour can be changed while serving, from any goroutine: latency,
-// faults (429, 500, 503, hang, malformed JSON, oversized body), page size
-// caps and the sample data itself.
+// faults (404, 429, 500, 503, hang, malformed JSON, oversized body, a
+// Lever page with hasNext and no next), page size caps and the sample
+// data itself.
 package standin
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,10 +48,23 @@ const EnvLatency = "PATCHBAY_DEMO_LATENCY"
 // Mount points of each vendor under the listener; base URLs end with them.
 const (
 	LeverPrefix    = "/lever/v1"
+	LeverEUPrefix  = "/lever-eu/v1"
 	CertnPrefix    = "/certn"
 	VettyPrefix    = "/vetty/cfapi/v1"
 	ChartHopPrefix = "/charthop"
 )
+
+// Lever credential markers (see the package comment).
+const (
+	EUAccountKey      = "eu-account"
+	USAccountKey      = "us-account"
+	NoConfidentialKey = "no-confidential"
+)
+
+// UnresolvableLeverEU stands for a wrong guess of Lever's EU address: the
+// .invalid top-level domain never resolves (RFC 2606), so a call fails the
+// way a mistaken host name does, with "no such host".
+const UnresolvableLeverEU = "https://api.eu.lever.invalid/v1"
 
 // ParseLatency reads the value of PATCHBAY_DEMO_LATENCY (a Go duration
 // such as "300ms"); empty means no added latency.
@@ -75,13 +98,17 @@ type Options struct {
 
 // Servers is a running set of stand-ins.
 type Servers struct {
-	Lever    *Lever
+	Lever    *Lever // the US deployment
+	LeverEU  *Lever // the EU deployment
 	Certn    *Certn
 	Vetty    *Vetty
 	ChartHop *ChartHop
 
 	// Base URLs to hand to the clients (and to PATCHBAY_*_URL).
 	LeverURL, CertnURL, VettyURL, ChartHopURL string
+	// LeverEUURL is the EU deployment's (not in Env: PATCHBAY_LEVER_URL
+	// names one address for every region).
+	LeverEUURL string
 
 	srv       *http.Server
 	ln        net.Listener
@@ -127,19 +154,22 @@ func Start(opts Options) (*Servers, error) {
 	s.shared.latency.Store(int64(opts.Latency))
 	s.shared.pageSize.Store(int64(opts.PageSize))
 
-	s.Lever = newLever(s.shared)
+	s.Lever = newLever(s.shared, "us")
+	s.LeverEU = newLever(s.shared, "eu")
 	s.Certn = newCertn(s.shared)
 	s.Vetty = newVetty(s.shared)
 	s.ChartHop = newChartHop(s.shared)
 
 	root := "http://" + ln.Addr().String()
 	s.LeverURL = root + LeverPrefix
+	s.LeverEUURL = root + LeverEUPrefix
 	s.CertnURL = root + CertnPrefix
 	s.VettyURL = root + VettyPrefix
 	s.ChartHopURL = root + ChartHopPrefix
 
 	mux := http.NewServeMux()
 	mux.Handle(LeverPrefix+"/", http.StripPrefix(LeverPrefix, s.Lever))
+	mux.Handle(LeverEUPrefix+"/", http.StripPrefix(LeverEUPrefix, s.LeverEU))
 	mux.Handle(CertnPrefix+"/", http.StripPrefix(CertnPrefix, s.Certn))
 	mux.Handle(VettyPrefix+"/", http.StripPrefix(VettyPrefix, s.Vetty))
 	mux.Handle(ChartHopPrefix+"/", http.StripPrefix(ChartHopPrefix, s.ChartHop))
@@ -205,7 +235,7 @@ func (s *Servers) Requests() map[string]int64 {
 }
 
 func (s *Servers) vendors() []*vendor {
-	return []*vendor{&s.Lever.vendor, &s.Certn.vendor, &s.Vetty.vendor, &s.ChartHop.vendor}
+	return []*vendor{&s.Lever.vendor, &s.LeverEU.vendor, &s.Certn.vendor, &s.Vetty.vendor, &s.ChartHop.vendor}
 }
 
 // Close stops serving; requests hanging on a timeout fault are released.
@@ -233,11 +263,14 @@ const (
 	FaultTimeout               // never answers; holds until the client gives up
 	FaultMalformed             // 200 with truncated JSON
 	FaultOversized             // 200 with a valid JSON body over 1 MiB
+	FaultNotFound              // 404 in the vendor's error shape (a path that is not there)
+	FaultNoNext                // Lever lists: hasNext true on a page without a next token
 )
 
 var faultNames = map[FaultKind]string{
 	FaultNone: "none", FaultRateLimit: "429", FaultServerError: "500", FaultUnavailable: "503",
 	FaultTimeout: "timeout", FaultMalformed: "malformed", FaultOversized: "oversized",
+	FaultNotFound: "404", FaultNoNext: "no-next",
 }
 
 func (k FaultKind) String() string {
@@ -254,7 +287,7 @@ func ParseFaultKind(s string) (FaultKind, error) {
 			return k, nil
 		}
 	}
-	return FaultNone, fmt.Errorf("unknown fault %q (want none, 429, 500, 503, timeout, malformed, oversized, redirect, wrong-shape, endless-pages or echo-key)", s)
+	return FaultNone, fmt.Errorf("unknown fault %q (want none, 404, 429, 500, 503, timeout, malformed, oversized, redirect, wrong-shape, endless-pages, echo-key or no-next)", s)
 }
 
 // Fault is what a vendor does instead of answering normally.
@@ -279,6 +312,9 @@ type vendor struct {
 	credential func(r *http.Request) string     // "" when absent or in the wrong scheme
 	forbidden  func(path string) bool           // probed endpoints for "forbidden" keys
 	errorBody  func(status int, msg string) any // the vendor's error shape
+	// refuse, when set, is a vendor's own credential rule: a status (0:
+	// none) and message for an accepted-looking credential.
+	refuse func(r *http.Request, cred string) (int, string)
 
 	requests atomic.Int64
 	endless  atomic.Int64 // numbers FaultEndlessPages pages
@@ -353,8 +389,11 @@ func (v *vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if f, ok := v.takeFault(r.URL.Path); ok {
-		v.serveFault(w, r, f)
-		return
+		if f.Kind != FaultNoNext {
+			v.serveFault(w, r, f)
+			return
+		}
+		r = r.WithContext(context.WithValue(r.Context(), noNextKey{}, true))
 	}
 	cred := v.credential(r)
 	switch {
@@ -364,6 +403,12 @@ func (v *vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.Contains(cred, "forbidden") && v.forbidden(r.URL.Path):
 		v.fail(w, http.StatusForbidden, "this credential is not allowed to access "+r.URL.Path)
 		return
+	}
+	if v.refuse != nil {
+		if status, msg := v.refuse(r, cred); status != 0 {
+			v.fail(w, status, msg)
+			return
+		}
 	}
 	v.routes.ServeHTTP(w, r)
 }
@@ -388,6 +433,8 @@ func (v *vendor) serveFault(w http.ResponseWriter, r *http.Request, f Fault) {
 		v.fail(w, status, http.StatusText(status))
 	case FaultServerError:
 		v.fail(w, http.StatusInternalServerError, "stand-in internal error")
+	case FaultNotFound:
+		v.fail(w, http.StatusNotFound, "No handler found for "+r.Method+" "+r.URL.Path)
 	case FaultTimeout:
 		select {
 		case <-r.Context().Done():
@@ -403,6 +450,9 @@ func (v *vendor) serveFault(w http.ResponseWriter, r *http.Request, f Fault) {
 		w.Write(oversized())
 	}
 }
+
+// noNextKey marks a request under FaultNoNext.
+type noNextKey struct{}
 
 // oversized is a well-formed envelope just over 1.5 MiB, so only the size
 // limit (not a parse error) can reject it.

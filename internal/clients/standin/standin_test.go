@@ -105,6 +105,16 @@ func TestCredentialRules(t *testing.T) {
 		{"lever forbidden on tags", s.LeverURL + "/tags", basicAuth, "forbidden-key", 403},
 		{"lever forbidden on requisitions", s.LeverURL + "/requisitions", basicAuth, "forbidden-key", 403},
 		{"lever unknown path", s.LeverURL + "/nope", basicAuth, "key", 404},
+		{"lever refuses a non-empty basic password", s.LeverURL + "/stages", func(r *http.Request, cred string) { r.SetBasicAuth(cred, "secret") }, "key", 401},
+		{"lever us refuses an EU account's key", s.LeverURL + "/stages", basicAuth, EUAccountKey + "-key", 401},
+		{"lever eu accepts an EU account's key", s.LeverEUURL + "/stages", basicAuth, EUAccountKey + "-key", 200},
+		{"lever eu refuses a US account's key", s.LeverEUURL + "/stages", basicAuth, USAccountKey + "-key", 401},
+		{"lever eu accepts other keys", s.LeverEUURL + "/stages", basicAuth, "key", 200},
+		{"lever requisitions without confidential access", s.LeverURL + "/requisitions", basicAuth, NoConfidentialKey + "-key", 200},
+		{"lever confidential requisitions without confidential access", s.LeverURL + "/requisitions?confidentiality=confidential", basicAuth, NoConfidentialKey + "-key", 403},
+		{"lever all requisitions without confidential access", s.LeverURL + "/requisitions?confidentiality=all", basicAuth, NoConfidentialKey + "-key", 403},
+		{"lever confidential requisitions", s.LeverURL + "/requisitions?confidentiality=confidential", basicAuth, "key", 200},
+		{"lever unknown confidentiality", s.LeverURL + "/requisitions?confidentiality=secret", basicAuth, "key", 400},
 		{"certn ok", s.CertnURL + "/api/public/cases/", apiKey, "key", 200},
 		{"certn bearer refused", s.CertnURL + "/api/public/cases/", bearerAuth, "key", 401},
 		{"certn forbidden", s.CertnURL + "/api/public/cases/", apiKey, "forbidden", 403},
@@ -125,6 +135,59 @@ func TestCredentialRules(t *testing.T) {
 				t.Fatalf("body is not JSON: %s", body)
 			}
 		})
+	}
+}
+
+// Lever lists non-confidential requisitions unless asked otherwise.
+func TestLeverConfidentialityFilter(t *testing.T) {
+	s := start(t, Options{})
+	count := func(query string) (conf, other int) {
+		_, _, body := get(t, s.LeverURL+"/requisitions"+query, basicAuth, "key")
+		var page struct {
+			Data []struct{ Confidentiality string } `json:"data"`
+		}
+		if err := json.Unmarshal(body, &page); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range page.Data {
+			if r.Confidentiality == "confidential" {
+				conf++
+			} else {
+				other++
+			}
+		}
+		return conf, other
+	}
+	if c, o := count(""); c != 0 || o == 0 {
+		t.Errorf("default: %d confidential, %d other", c, o)
+	}
+	if c, o := count("?confidentiality=confidential"); c == 0 || o != 0 {
+		t.Errorf("confidential: %d confidential, %d other", c, o)
+	}
+	if c, o := count("?confidentiality=all"); c == 0 || o == 0 {
+		t.Errorf("all: %d confidential, %d other", c, o)
+	}
+}
+
+// FaultNoNext: a page that says hasNext without the token to follow.
+func TestLeverNoNextFault(t *testing.T) {
+	s := start(t, Options{PageSize: 3})
+	s.Lever.SetFault(Fault{Kind: FaultNoNext})
+	_, _, body := get(t, s.LeverURL+"/stages", basicAuth, "key")
+	var page map[string]any
+	if err := json.Unmarshal(body, &page); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := page["next"]; ok || page["hasNext"] != true || len(page["data"].([]any)) != 3 {
+		t.Fatalf("page = %s", body)
+	}
+}
+
+func TestNotFoundFault(t *testing.T) {
+	s := start(t, Options{})
+	s.Vetty.SetFault(Fault{Kind: FaultNotFound, Path: "/packages"})
+	if status, _, body := get(t, s.VettyURL+"/packages", bearerAuth, "key"); status != 404 || !json.Valid(body) {
+		t.Fatalf("status %d, %s", status, body)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/patchbay/patchbay/internal/clients/httpx"
+	"github.com/patchbay/patchbay/internal/clients/inferred"
 )
 
 // Vendor is the name used in calls and errors.
@@ -29,8 +30,8 @@ const Vendor = "vetty"
 // reads and checks it.
 const EnvURL = "PATCHBAY_VETTY_URL"
 
-// DefaultBaseURL is inferred from third-party code calling api.vetty.co.
-const DefaultBaseURL = "https://api.vetty.co/cfapi/v1"
+// DefaultBaseURL is inferred (see inferred.VettyBaseURL).
+var DefaultBaseURL = inferred.VettyBaseURL.Value
 
 // Vetty publishes no rate limit; stay gentle.
 const (
@@ -59,6 +60,8 @@ func (e *AccessError) Unwrap() error { return e.Err }
 // Client talks to Vetty with one API key. Safe for concurrent use.
 type Client struct {
 	api *httpx.Client
+	// guesses are the inferences a /packages call rests on.
+	guesses []inferred.Inference
 }
 
 // New builds a client; hc may be nil.
@@ -73,7 +76,11 @@ func New(hc *http.Client, baseURL, apiKey string, opts httpx.Options) (*Client, 
 	if err != nil {
 		return nil, err
 	}
-	return &Client{api: api}, nil
+	c := &Client{api: api, guesses: []inferred.Inference{inferred.VettyPackages, inferred.VettyPackagesShape}}
+	if api.BaseURL() == inferred.VettyBaseURL.Value {
+		c.guesses = append([]inferred.Inference{inferred.VettyBaseURL}, c.guesses...)
+	}
+	return c, nil
 }
 
 // API exposes the underlying HTTP client.
@@ -137,19 +144,19 @@ func (c *Client) Packages(ctx context.Context) ([]Package, error) {
 		var raw json.RawMessage
 		q := url.Values{"page": {strconv.Itoa(page)}, "size": {strconv.Itoa(size)}}
 		if err := pages.Get(q, &raw); err != nil {
-			return nil, explain(err)
+			return nil, c.explain(err)
 		}
 		body := bytes.TrimSpace(raw)
 		if len(body) > 0 && body[0] == '[' {
 			var list []Package
 			if err := json.Unmarshal(body, &list); err != nil {
-				return nil, fmt.Errorf("%s GET /packages: %w: %v", Vendor, httpx.ErrMalformed, err)
+				return nil, c.explain(fmt.Errorf("%s GET /packages: %w: %v", Vendor, httpx.ErrMalformed, err))
 			}
 			return append(all, list...), nil // an unpaged list is the whole list
 		}
 		var p springPage
 		if err := json.Unmarshal(body, &p); err != nil || p.Content == nil {
-			return nil, fmt.Errorf("%s GET /packages: %w: neither a list nor a page of packages", Vendor, httpx.ErrMalformed)
+			return nil, c.explain(fmt.Errorf("%s GET /packages: %w: neither a list nor a page of packages", Vendor, httpx.ErrMalformed))
 		}
 		fresh := false
 		for _, pk := range p.Content {
@@ -160,7 +167,7 @@ func (c *Client) Packages(ctx context.Context) ([]Package, error) {
 		}
 		if len(p.Content) > 0 && !fresh {
 			// A server that ignores page= would otherwise loop us.
-			return nil, fmt.Errorf("%s GET /packages: %w: page %d repeats earlier packages", Vendor, httpx.ErrMalformed, page)
+			return nil, c.explain(fmt.Errorf("%s GET /packages: %w: page %d repeats earlier packages", Vendor, httpx.ErrMalformed, page))
 		}
 		all = append(all, p.Content...)
 		// No "last" at all, or an empty page, ends the listing too: better
@@ -171,10 +178,12 @@ func (c *Client) Packages(ctx context.Context) ([]Package, error) {
 	}
 }
 
-func explain(err error) error {
+// explain adds the IP-range hint to a 401/403 and names the guesses a
+// failure like err would explain.
+func (c *Client) explain(err error) error {
 	var fe *httpx.ForbiddenError
 	if errors.Is(err, httpx.ErrUnauthorized) || errors.As(err, &fe) {
 		return &AccessError{Err: err}
 	}
-	return err
+	return inferred.Explain(err, c.guesses...)
 }

@@ -74,7 +74,8 @@ func TestAccessErrorsExplainIPRange(t *testing.T) {
 	}
 }
 
-func TestPackageShapes(t *testing.T) {
+// The package list's shape is inferred: these pin what patchbay accepts.
+func TestInferredPackageShapes(t *testing.T) {
 	tests := []struct {
 		name    string
 		body    string
