@@ -7,11 +7,14 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/patchbay/patchbay/internal/clients/certn"
 	"github.com/patchbay/patchbay/internal/clients/charthop"
+	"github.com/patchbay/patchbay/internal/clients/inferred"
 	"github.com/patchbay/patchbay/internal/clients/lever"
 	"github.com/patchbay/patchbay/internal/clients/vetty"
 	"github.com/patchbay/patchbay/internal/store"
@@ -28,6 +31,8 @@ type DoctorOptions struct {
 	// log included; by default only the state tables are checked.
 	Full    bool
 	Vendors []vendorEndpoint
+	// Overrides are the PATCHBAY_<VENDOR>_URL addresses in effect.
+	Overrides []EndpointOverride
 	// RemoveOrphans deletes the secrets-store entries the database does not
 	// account for; the flag is the admin's consent.
 	RemoveOrphans bool
@@ -36,6 +41,9 @@ type DoctorOptions struct {
 type vendorEndpoint struct {
 	Name string
 	URL  string
+	// Guess is the inference behind URL, nil for a documented address or
+	// an override: a name that does not resolve then names the guess.
+	Guess *inferred.Inference
 }
 
 func newDoctorCmd(f *Factory) *cobra.Command {
@@ -60,7 +68,7 @@ It exits 1 when something must be fixed, and says what to do.`,
 			if err != nil {
 				return err
 			}
-			opts.Vendors = vendorEndpoints(ov)
+			opts.Overrides = ov
 			return doctorRun(cmd.Context(), opts)
 		},
 	}
@@ -135,6 +143,9 @@ func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 		}
 	}
 	if !opts.Offline {
+		if opts.Vendors == nil {
+			opts.Vendors = vendorEndpoints(opts.Overrides, leverRegionsInUse(ctx, f))
+		}
 		add(doctorVendors(ctx, opts.Vendors)...)
 	}
 
@@ -290,6 +301,10 @@ func dialVendor(ctx context.Context, v vendorEndpoint) finding {
 	start := time.Now()
 	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", host)
 	if err != nil {
+		if v.Guess != nil && inferred.SignOf(err) == inferred.NoSuchHost {
+			ie := &inferred.Error{Guesses: []inferred.Inference{*v.Guess}, Err: err}
+			return finding{levelWarn, v.Name, fmt.Sprintf("%s does not resolve: %s is inferred, not documented by %s; its live checks report unknown", u.Host, v.Guess.What, v.Guess.Vendor), ie.Explanation()}
+		}
 		return finding{levelWarn, v.Name, fmt.Sprintf("%s unreachable (%v); live checks will complete as unverified", u.Host, shortNetErr(err)), ""}
 	}
 	conn.Close()
@@ -313,24 +328,69 @@ func shortNetErr(err error) string {
 }
 
 // vendorEndpoints lists the vendor API addresses doctor dials, honouring the
-// PATCHBAY_<VENDOR>_URL overrides the clients use.
-func vendorEndpoints(overrides []EndpointOverride) []vendorEndpoint {
-	pick := func(env, def string) string {
+// PATCHBAY_<VENDOR>_URL overrides the clients use: Lever's once per region
+// in use (leverRegions; the US when none is recorded), since Lever's
+// regions are separate deployments on separate hosts.
+func vendorEndpoints(overrides []EndpointOverride, leverRegions []string) []vendorEndpoint {
+	override := func(env string) string {
 		for _, o := range overrides {
 			if o.Variable == env {
 				return o.URL
 			}
 		}
-		return def
+		return ""
 	}
-	leverURL, _ := lever.BaseURL("us")
-	certnURL, _ := certn.BaseURL("production")
-	return []vendorEndpoint{
-		{"LEVER", pick(lever.EnvURL, leverURL)},
-		{"CERTN", pick(certn.EnvURL, certnURL)},
-		{"VETTY", pick(vetty.EnvURL, vetty.DefaultBaseURL)},
-		{"CHARTHOP", pick(charthop.EnvURL, charthop.DefaultBaseURL)},
+	pick := func(name, env, def string, guess *inferred.Inference) vendorEndpoint {
+		if v := override(env); v != "" {
+			return vendorEndpoint{name, v, nil}
+		}
+		return vendorEndpoint{name, def, guess}
 	}
+	if len(leverRegions) == 0 || override(lever.EnvURL) != "" {
+		leverRegions = []string{"us"}
+	}
+	var out []vendorEndpoint
+	for _, region := range leverRegions {
+		base, err := lever.BaseURL(region)
+		if err != nil {
+			continue
+		}
+		name := "LEVER"
+		if region != "us" {
+			name += "-" + strings.ToUpper(region)
+		}
+		var guess *inferred.Inference
+		if base == inferred.LeverEUHost.Value {
+			guess = &inferred.LeverEUHost
+		}
+		out = append(out, pick(name, lever.EnvURL, base, guess))
+	}
+	return append(out,
+		pick("CERTN", certn.EnvURL, inferred.CertnProductionHost.Value, &inferred.CertnProductionHost),
+		pick("VETTY", vetty.EnvURL, inferred.VettyBaseURL.Value, &inferred.VettyBaseURL),
+		pick("CHARTHOP", charthop.EnvURL, charthop.DefaultBaseURL, nil),
+	)
+}
+
+// leverRegionsInUse are the Lever regions the profile's recorded Lever
+// keys belong to, sorted, each once.
+func leverRegionsInUse(ctx context.Context, f *Factory) []string {
+	db, err := f.DB(ctx)
+	if err != nil {
+		return nil
+	}
+	all, err := db.AllStepStates(ctx, f.Globals.Profile)
+	if err != nil {
+		return nil
+	}
+	var regions []string
+	for _, states := range all {
+		if r := strings.ToLower(states["lever-key"].Values["region"]); r != "" && !slices.Contains(regions, r) {
+			regions = append(regions, r)
+		}
+	}
+	slices.Sort(regions)
+	return regions
 }
 
 // humanBytes words a size in bytes the way people read them.

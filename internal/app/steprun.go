@@ -722,13 +722,17 @@ type Failure struct {
 	CheckErr    error // the check could not run
 	SaveErr     error // the write failed
 	Unreachable bool  // the vendor could not be reached
+	// Guess: what failed is a guess patchbay makes about the vendor (see
+	// package inferred); Detail and Fix name it. Not a network problem.
+	Guess       bool
 	Detail, Fix string
 }
 
 // Failure describes the last failure.
 func (r *StepRun) Failure() Failure {
 	return Failure{Cancelled: r.cancelled, CheckErr: r.checkErr, SaveErr: r.saveErr,
-		Unreachable: r.checkErr == nil && r.outcome.Unreachable, Detail: r.outcome.Detail, Fix: r.outcome.Fix}
+		Unreachable: r.checkErr == nil && r.outcome.Unreachable, Detail: r.outcome.Detail, Fix: r.outcome.Fix,
+		Guess: r.checkErr == nil && r.outcome.Unreachable && r.outcome.Result == ResultUnknown}
 }
 
 // Handoff is the ready-to-send message of a completed step, "" for none.

@@ -643,6 +643,8 @@ func (m *stepModel) bodyLines() []string {
 		case f.CheckErr != nil:
 			hang(s.Error.Render("✗ "), "The check could not run: "+plainErr(f.CheckErr))
 			add(s.Muted.Render("Nothing was saved."))
+		case f.Guess:
+			hang(s.Warn.Render("? "), "Couldn't check this step: an address or answer patchbay guesses for this vendor may be wrong.")
 		case f.Unreachable:
 			hang(s.Warn.Render("? "), "Couldn't reach the vendor to check this step.")
 		default:

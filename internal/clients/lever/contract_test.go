@@ -101,7 +101,7 @@ func TestListStopRuleFollowsHasNextAndNext(t *testing.T) {
 		{
 			name:        "a page without its data list is malformed",
 			pages:       []map[string]any{{"hasNext": false}},
-			wantOffsets: []string{""}, wantErr: "no data list",
+			wantOffsets: []string{""}, wantErr: `no "data" list`,
 		},
 	}
 	for _, tt := range tests {
