@@ -184,7 +184,7 @@ func TestLeverKeyOfTheOtherRegionIsRecordedThere(t *testing.T) {
 	e.srv.Lever.ResetRequests()
 	e.srv.LeverEU.ResetRequests()
 	_, out = e.check(t, "certn-lever", "lever-key", map[string]string{"region": "us"}, "invalid-lever-key-01234")
-	if out.OK || out.Corrections != nil || !strings.Contains(out.Fix, "copy it again") {
+	if out.OK || out.Corrections != nil || out.Result != ResultUnauthorized || !strings.Contains(out.Detail, "refused (401)") {
 		t.Fatalf("invalid key: %+v", out)
 	}
 	if n := e.srv.LeverEU.Requests(); n != 1 {
