@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 
@@ -314,20 +313,17 @@ func (r *secretReader) read(ref string) ([]byte, error) {
 			return []byte(v), err
 		}
 		v, err := r.f.interruptible(func() (string, error) {
-			b, err := io.ReadAll(io.LimitReader(r.f.IO.In, 64<<10))
+			b, err := readCapped(r.f.IO.In)
 			return string(b), err
 		}, nil)
-		if err != nil {
-			return nil, fmt.Errorf("reading the secret from standard input: %w", err)
-		}
-		return []byte(v), nil
+		return []byte(v), err
 	}
-	b, err := os.ReadFile(ref)
-	if err != nil {
-		// The path is the admin's own; the error names it but never the content.
-		return nil, fmt.Errorf("reading the secret file: %w", err)
+	// The caller names the file; the error never holds its content.
+	ctx := r.f.ctx
+	if ctx == nil {
+		ctx = context.Background()
 	}
-	return b, nil
+	return readSecretFile(ctx, ref)
 }
 
 func indent(s, prefix string) string {
