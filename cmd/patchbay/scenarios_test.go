@@ -128,3 +128,17 @@ func TestStepScenariosScripted(t *testing.T) {
 		})
 	}
 }
+
+// Issue 13.12: a scripted run suggests the scripted next command, not setup.
+func TestScriptedRunSuggestsScriptedNext(t *testing.T) {
+	c := newCLI(t)
+	c.withStandins()
+	c.withVault()
+	r := c.must(cliVettyKey1, "--secrets", "vault", "run", "vetty-chattr/vetty-key", "--set", "user=ops@acme.test", "--set", "api_key=@-")
+	if want := "next: patchbay run vetty-chattr/vetty-webhook --set confirmed=true"; !strings.Contains(r.out, want) {
+		t.Errorf("output lacks %q:\n%s", want, r.out)
+	}
+	if strings.Contains(r.out, "patchbay setup") {
+		t.Errorf("a scripted run suggests setup:\n%s", r.out)
+	}
+}

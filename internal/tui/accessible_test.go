@@ -96,6 +96,8 @@ func TestAccessibleSetupContinues(t *testing.T) {
 		"step 3 of 4 (guided setup): Connect Vetty in Chattr",
 		"Copied Vetty API key to the clipboard (value hidden).",
 		"step 4 of 4 (guided setup): Choose the Vetty package",
+		"Vetty lists: Basic Criminal.", // offered as the full-screen form offers them
+		"E.g. Warehouse Associate=Basic Criminal",
 		"Hand-off message:", "- Driver: Basic Criminal",
 		"every step is done.",
 	} {

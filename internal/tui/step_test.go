@@ -515,3 +515,53 @@ func TestStepLoadErrorRetry(t *testing.T) {
 	h.press("esc")
 	h.mustSee("Integrations")
 }
+
+// Issue 13.7: no error on a field before it was touched: the checklist of
+// write permissions shows no "✗ all are needed" on arrival.
+func TestStepNoErrorBeforeTouched(t *testing.T) {
+	fb := newFakeBackend(fixture(0))
+	h := newHarness(t, fb, 100, 40, withMode(ModeRunStep, "charthop-lever", "lever-key"))
+	h.press("enter")          // form
+	h.press("enter")          // region: us
+	h.mustSee("Write permissions enabled")
+	h.mustNotSee("✗", "all are needed")
+	h.press("space") // tick one: now it is touched, and incomplete
+	h.press("enter")
+	h.mustSee("✗ Write permissions enabled: all are needed")
+}
+
+// Issue 13.7: a refusal of the answers as a whole names the field by its
+// title and puts the focus on it.
+func TestStepRefusalFocusesTheField(t *testing.T) {
+	fb := newFakeBackend(fixture(0))
+	fb.inputs["certn-lever/certn-packages"] = appStepInput(map[string]string{"packages": "Standard:criminal+identity", "default_package": "Plus"}, nil)
+	h := newHarness(t, fb, 100, 40, withMode(ModeRunStep, "certn-lever", "certn-packages"))
+	h.press("enter", "enter", "enter")
+	if len(fb.checks) != 0 {
+		t.Fatal("a default package that is not a package was checked")
+	}
+	h.mustSee(`Default package: "Plus" is not one of the packages`)
+	h.mustNotSee("default_package:")
+	if got := h.m.step.form.GetFocusedField().GetKey(); got != "default_package" {
+		t.Errorf("focus on %q, want default_package", got)
+	}
+}
+
+// Issue 13.12: re-running an attested step pre-selects the previous answer.
+func TestStepAttestedRerunPreselects(t *testing.T) {
+	fb := newFakeBackend(fixture(0))
+	h := newHarness(t, fb, 80, 24, withMode(ModeRunStep, "vetty-chattr", "vetty-webhook"))
+	h.press("enter", "enter") // form, then Enter keeps "Yes, done"
+	if len(fb.checks) != 1 || fb.checks[0].Values["confirmed"] != "true" {
+		t.Fatalf("checks = %+v, want the recorded confirmation kept", fb.checks)
+	}
+}
+
+// Issue 13.12: doing a step whose earlier steps are not done warns.
+func TestStepWarnsOfEarlierStepsNotDone(t *testing.T) {
+	fb := newFakeBackend(fixture(0))
+	h := newHarness(t, fb, 120, 50, withMode(ModeRunStep, "charthop-lever", "charthop-install"))
+	h.mustSee("Not done yet before this step: Create the Lever API key for ChartHop.")
+	h = newHarness(t, newFakeBackend(fixture(0)), 120, 50, withMode(ModeRunStep, "vetty-chattr", "vetty-webhook"))
+	h.mustNotSee("Not done yet")
+}
