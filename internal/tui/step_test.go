@@ -521,8 +521,8 @@ func TestStepLoadErrorRetry(t *testing.T) {
 func TestStepNoErrorBeforeTouched(t *testing.T) {
 	fb := newFakeBackend(fixture(0))
 	h := newHarness(t, fb, 100, 40, withMode(ModeRunStep, "charthop-lever", "lever-key"))
-	h.press("enter")          // form
-	h.press("enter")          // region: us
+	h.press("enter") // form
+	h.press("enter") // region: us
 	h.mustSee("Write permissions enabled")
 	h.mustNotSee("✗", "all are needed")
 	h.press("space") // tick one: now it is touched, and incomplete
