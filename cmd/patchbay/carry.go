@@ -12,6 +12,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/app"
 	"github.com/patchbay/patchbay/internal/steps"
+	"github.com/patchbay/patchbay/internal/termsafe"
 	"github.com/spf13/cobra"
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -226,7 +227,7 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		}
 		return err
 	}
-	out := f.IO.Out
+	out := termsafe.NewWriter(f.IO.Out)
 	fmt.Fprintf(out, "Plan for profile %s: %d to run, %d unchanged, %d to do by hand\n",
 		svc.Profile, plan.Count(app.ApplyRun), plan.Count(app.ApplyUnchanged), plan.Count(app.ApplyManual))
 	for _, ps := range plan.Steps {

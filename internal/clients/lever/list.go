@@ -19,9 +19,17 @@ type Page[T any] struct {
 
 // CheckShape makes a 2xx without a "data" list malformed: `{}` or
 // `{"data":null}` decode without error but say nothing about the account.
+// Items that know their own shape (Stage, Tag) are checked too.
 func (p *Page[T]) CheckShape() error {
 	if p.Data == nil {
 		return errors.New(`no "data" list in the answer`)
+	}
+	for i := range p.Data {
+		if sh, ok := any(&p.Data[i]).(httpx.Shaped); ok {
+			if err := sh.CheckShape(); err != nil {
+				return fmt.Errorf("item %d: %w", i, err)
+			}
+		}
 	}
 	return nil
 }

@@ -1,6 +1,9 @@
 package lever
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"errors"
+)
 
 // Timestamps are Lever's milliseconds since the Unix epoch.
 
@@ -10,10 +13,26 @@ type Stage struct {
 	Text string `json:"text"`
 }
 
+// CheckShape: a stage without id or name is not one.
+func (s *Stage) CheckShape() error {
+	if s.ID == "" || s.Text == "" {
+		return errors.New("a stage without id or text")
+	}
+	return nil
+}
+
 // Tag has no id in Lever; Count is the number of candidates carrying it.
 type Tag struct {
 	Text  string `json:"text"`
 	Count int    `json:"count"`
+}
+
+// CheckShape: a tag is its text.
+func (t *Tag) CheckShape() error {
+	if t.Text == "" {
+		return errors.New("a tag without text")
+	}
+	return nil
 }
 
 // User is a Lever user. DeactivatedAt is nil for active users.

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -181,5 +184,41 @@ func TestEchoedKeyIsScrubbed(t *testing.T) {
 	}
 	if strings.Count(ue.Excerpt, "[redacted]") < 7 {
 		t.Errorf("excerpt %q: want every echo redacted", ue.Excerpt)
+	}
+}
+
+// Items without what makes them one (a stage's id and text, a tag's text, a
+// package's name) are the wrong shape too: no proof rests on them.
+func TestItemsWithoutTheirShapeAreMalformed(t *testing.T) {
+	body := ""
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, body) }))
+	defer srv.Close()
+	ctx := context.Background()
+	lc, err := lever.New(nil, srv.URL+"/v1", "lever-key-0123456789", httpx.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vc, err := vetty.New(nil, srv.URL+"/v1", "vetty-key-0123456789", httpx.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, body string
+		call       func() error
+	}{
+		{"stage without text", `{"data":[{"id":"s1"}]}`, func() error { _, err := lc.Stages(ctx); return err }},
+		{"stage without id", `{"data":[{"text":"Offer"}]}`, func() error { _, err := lc.Stages(ctx); return err }},
+		{"tag without text", `{"data":[{"count":3}]}`, func() error { _, err := lc.Tags(ctx); return err }},
+		{"package list without names", `[{"id":1}]`, func() error { _, err := vc.Packages(ctx); return err }},
+		{"package page without names", `{"content":[{"id":1}],"last":true}`, func() error { _, err := vc.Packages(ctx); return err }},
+	} {
+		body = tc.body
+		if err := tc.call(); !errors.Is(err, httpx.ErrMalformed) {
+			t.Errorf("%s: err = %v, want malformed", tc.name, err)
+		}
+	}
+	body = `{"data":[{"id":"s1","text":"Offer"}]}`
+	if st, err := lc.Stages(ctx); err != nil || len(st) != 1 {
+		t.Errorf("a well-formed stage list: %v %v", st, err)
 	}
 }

@@ -152,11 +152,17 @@ func (c *Client) Packages(ctx context.Context) ([]Package, error) {
 			if err := json.Unmarshal(body, &list); err != nil {
 				return nil, c.explain(fmt.Errorf("%s GET /packages: %w: %v", Vendor, httpx.ErrMalformed, err))
 			}
+			if err := named(list); err != nil {
+				return nil, c.explain(err)
+			}
 			return append(all, list...), nil // an unpaged list is the whole list
 		}
 		var p springPage
 		if err := json.Unmarshal(body, &p); err != nil || p.Content == nil {
 			return nil, c.explain(fmt.Errorf("%s GET /packages: %w: neither a list nor a page of packages", Vendor, httpx.ErrMalformed))
+		}
+		if err := named(p.Content); err != nil {
+			return nil, c.explain(err)
 		}
 		fresh := false
 		for _, pk := range p.Content {
@@ -176,6 +182,16 @@ func (c *Client) Packages(ctx context.Context) ([]Package, error) {
 			return all, nil
 		}
 	}
+}
+
+// named refuses packages without a name: not the shape a proof rests on.
+func named(pkgs []Package) error {
+	for i, p := range pkgs {
+		if p.Name == "" {
+			return fmt.Errorf("%s GET /packages: %w: package %d has no name", Vendor, httpx.ErrMalformed, i)
+		}
+	}
+	return nil
 }
 
 // explain adds the IP-range hint to a 401/403 and names the guesses a
