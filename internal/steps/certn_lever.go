@@ -11,9 +11,13 @@ func certnLever() Integration {
 		ID:      IntegrationCertnLever,
 		Name:    "Certn checks from a Lever stage",
 		Systems: []string{"Lever", "Certn"},
-		Summary: "Advancing a Lever candidate to a trigger stage starts a Certn background check, and Certn reports its status back as CERTN tags on the candidate. " +
-			"The Lever part needs a Super Admin; Lever offers the integration on its Professional and Enterprise plans.",
-		Seed: "certn-lever.txt",
+		Summary: "Advancing a Lever candidate to a trigger stage starts a Certn background check, and Certn reports its status back as CERTN tags on the candidate.",
+		Seed:    "certn-lever.txt",
+		Prerequisites: []string{
+			"You must be a Lever customer and a Certn customer.",
+			"The article offers the integration on the Professional and Enterprise plans only.",
+			"The Lever steps need a Lever Super Admin.",
+		},
 		Steps: []Step{
 			{
 				ID:    "lever-key",
@@ -96,8 +100,8 @@ func certnLever() Integration {
 				Link:  LinkCertn,
 				Actions: []string{
 					"In the same Lever Integration tab of the team's settings on Certn, find the form for the Lever credentials.",
-					"Enter the Webhook Signature: copy the Lever signing token from patchbay (below).",
-					"Enter the Api Key: copy the Lever API key from patchbay (below).",
+					"Enter the Webhook Signature: copy the Lever signing token from patchbay (to paste: item 1).",
+					"Enter the Api Key: copy the Lever API key from patchbay (to paste: item 2).",
 				},
 				Fields: []Field{confirmField("entered the webhook signature and the API key in Certn's Lever form")},
 				Copy: []CopyItem{

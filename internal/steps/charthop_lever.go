@@ -27,9 +27,12 @@ func charthopLever() Integration {
 		ID:      IntegrationChartHopLever,
 		Name:    "ChartHop ↔ Lever Requisitions",
 		Systems: []string{"ChartHop", "Lever"},
-		Summary: "ChartHop's Lever Requisitions app moves requisition (job) data between ChartHop and Lever, outbound or inbound as you choose, and brings new hires from Lever into ChartHop. " +
+		Summary: "ChartHop's Lever Requisitions app moves requisition (job) data between ChartHop and Lever, outbound or inbound as you choose, and brings new hires from Lever into ChartHop.",
+		Seed:    "charthop-lever-requisitions.txt",
+		Prerequisites: []string{
+			"You must be a ChartHop customer and a Lever customer.",
 			"ATS integrations are typically done with help from ChartHop's professional services: contact your implementation specialist before beginning.",
-		Seed: "charthop-lever-requisitions.txt",
+		},
 		Steps: []Step{
 			{
 				ID:    "lever-key",
@@ -85,7 +88,7 @@ func charthopLever() Integration {
 				Where: "ChartHop › Apps & Bundles › Apps › Installed Apps › Lever Requisitions › Settings",
 				Link:  LinkChartHop,
 				Actions: append(slices.Clone(chartHopAppSettings),
-					"In the app's Settings section, paste the Lever key into the Lever Requisitions API Key field: copy it from patchbay (below).",
+					"In the app's Settings section, paste the Lever key into the Lever Requisitions API Key field: copy it from patchbay (to paste: item 1).",
 					"Select Save Settings.",
 				),
 				Fields:  []Field{confirmField("pasted the key into Lever Requisitions API Key and saved the settings")},
@@ -147,7 +150,7 @@ func charthopLever() Integration {
 					"On the ChartHop Lever Requisitions app settings page, copy the secret key value under Webhook Setup and paste it here.",
 					"In Lever, navigate to Integrations and API under Settings and select Webhooks.",
 					"Turn Candidate Hire on.",
-					"Add the webhook with what ChartHop's Webhook Setup shows (patchbay offers the secret key to the clipboard below).",
+					"Add the webhook with what ChartHop's Webhook Setup shows (patchbay copies the secret key to the clipboard: to paste, item 1).",
 					"Select Verify Connection.",
 				),
 				Fields: []Field{

@@ -1,6 +1,7 @@
 package steps
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -8,6 +9,7 @@ import (
 // catalogText gathers every word the catalog shows for an integration.
 func catalogText(in Integration) string {
 	parts := []string{in.Name, in.Summary}
+	parts = append(parts, in.Prerequisites...)
 	parts = append(parts, in.Usage...)
 	for _, s := range in.Steps {
 		parts = append(parts, s.Title, s.Where, s.Link)
@@ -201,6 +203,30 @@ func TestStepLinks(t *testing.T) {
 			if w, ok := want[ref]; ok && s.Link != w {
 				t.Errorf("%s: link %q, want %q", ref, s.Link, w)
 			}
+		}
+	}
+}
+
+// An action never points "below" at the list of values to paste: the step
+// screen shows that list above the actions. Items are named by number.
+func TestActionsNameCopyItemsByNumber(t *testing.T) {
+	for _, in := range Catalog() {
+		for _, st := range in.Steps {
+			for _, a := range st.Actions {
+				if strings.Contains(a, "below)") || strings.Contains(a, "copy it below") {
+					t.Errorf("%s/%s: %q points below", in.ID, st.ID, a)
+				}
+				if i := strings.Index(a, "item "); i >= 0 {
+					var n int
+					fmt.Sscanf(a[i+len("item "):], "%d", &n)
+					if n < 1 || n > len(st.Copy) {
+						t.Errorf("%s/%s: %q names item %d of %d", in.ID, st.ID, a, n, len(st.Copy))
+					}
+				}
+			}
+		}
+		if len(in.Prerequisites) == 0 {
+			t.Errorf("%s: no prerequisites from its article", in.ID)
 		}
 	}
 }

@@ -178,6 +178,10 @@ type Integration struct {
 	Summary string
 	Seed    string // the seed article it is built from
 	Steps   []Step
+	// Prerequisites are what the seed article asks of the admin before the
+	// first step (accounts, plans, roles); shown before the integration is
+	// started and on its first step.
+	Prerequisites []string
 	// Usage tells how the connection is used and operated once set up
 	// (turning it off, where to see results); shown after the last step.
 	Usage []string

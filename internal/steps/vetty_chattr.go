@@ -17,9 +17,11 @@ func vettyChattr() Integration {
 		ID:      IntegrationVettyChattr,
 		Name:    "Vetty background checks in Chattr",
 		Systems: []string{"Vetty", "Chattr"},
-		Summary: "Chattr orders Vetty background checks with a Vetty API key, and Vetty reports back to Chattr through a webhook. " +
-			"You need an account in both systems; Vetty's or Chattr's sales team can sell you the one you lack.",
-		Seed: "vetty-chattr.txt",
+		Summary: "Chattr orders Vetty background checks with a Vetty API key, and Vetty reports back to Chattr through a webhook.",
+		Seed:    "vetty-chattr.txt",
+		Prerequisites: []string{
+			"You must be a Vetty customer and a Chattr customer, with an instance of both systems; Vetty's or Chattr's sales team can sell you the one you lack.",
+		},
 		Steps: []Step{
 			{
 				ID:    "vetty-key",
@@ -63,8 +65,8 @@ func vettyChattr() Integration {
 				Actions: []string{
 					"Open the Webhook tab at the top of the API Management page you are on. If you navigated away, go back through Settings > API Management > Web Hook.",
 					"Click Add Web Hook.",
-					"For the URL use https://us-central1-hire-humanly.cloudfunctions.net/vettyReceiveEvents (copy it below).",
-					"For the Key enter chattr (copy it below).",
+					"For the URL use https://us-central1-hire-humanly.cloudfunctions.net/vettyReceiveEvents (to paste: item 1).",
+					"For the Key enter chattr (to paste: item 2).",
 					"Click Add.",
 				},
 				Fields: []Field{confirmField("added the web hook with that URL and Key in Vetty")},

@@ -445,6 +445,9 @@ func (m *homeModel) dashboardFixed(w int, now time.Time) []string {
 		fixed = append(fixed, hangLines(s.ProofStyle(steps.ProofUnverified).Render("? "),
 			sv.Step.Title+" is unverified: "+m.c.keys.VerifyNow.Help().Key+" checks it now", w)...)
 	}
+	if m.fresh(iv) {
+		return append(fixed, m.startHere(iv, w)...)
+	}
 
 	backend := m.ov.SecretsBackend
 	fixed = append(fixed, "", s.PaneTitle.Render("Secrets"))
@@ -521,6 +524,36 @@ func (m *homeModel) secretStatus(sec app.SecretView, now time.Time) string {
 		parts = append(parts, s.Warn.Render("old one kept until revoked")+s.Muted.Render(" ("+m.c.keys.Revoked.Help().Key+" confirms)"))
 	}
 	return strings.Join(parts, " · ")
+}
+
+// fresh reports whether nothing of the integration happened yet: no step,
+// no secret, no event. Its pane then says what to do first.
+func (m *homeModel) fresh(iv app.IntegrationView) bool {
+	return iv.Done == 0 && iv.State == steps.StateNotStarted && len(iv.Secrets) == 0 && len(m.events[iv.Integration.ID]) == 0
+}
+
+// startHere is a fresh integration's pane: what it does, what the article
+// asks before starting, and the key that starts it.
+func (m *homeModel) startHere(iv app.IntegrationView, w int) []string {
+	s := m.c.styles
+	in := iv.Integration
+	lines := []string{""}
+	lines = append(lines, wrapLines(s.Muted.Render(in.Summary), w)...)
+	if len(in.Prerequisites) > 0 {
+		lines = append(lines, "", s.PaneTitle.Render("Before you start"))
+		for _, p := range in.Prerequisites {
+			lines = append(lines, hangLines("  • ", p, w)...)
+		}
+	}
+	lines = append(lines, "", s.Title.Render("Start here"))
+	first := ""
+	if len(iv.Steps) > 0 {
+		first = iv.Steps[0].Step.Title
+	}
+	lines = append(lines, hangLines("  ", fmt.Sprintf("%s starts the guided setup, %d steps, from step 1: %s.",
+		s.Number.Render(m.c.keys.Setup.Help().Key), iv.Total, first), w)...)
+	lines = append(lines, "", s.Muted.Render(wrap("Its secrets, live checks and events show here as you go.", max(w, 1))))
+	return lines
 }
 
 // unverifiedSteps are the integration's steps completed while their vendor

@@ -201,3 +201,20 @@ func TestOneCursorAndEnterDoesWhatTheHelpSays(t *testing.T) {
 		t.Fatalf("after guided setup, the first enter did nothing:\n%s", h.view())
 	}
 }
+
+// A fresh integration's pane says what to do first, with the article's
+// prerequisites, instead of rows of "none yet"; its first step shows them too.
+func TestFreshIntegrationSaysWhatToDoFirst(t *testing.T) {
+	fb := newFakeBackend(fixture(0))
+	h := newHarness(t, fb, 120, 36)
+	h.press("down") // certn-lever: not started
+	h.mustSee("Before you start", "Lever customer and a Certn customer", "on the Professional and",
+		"Start here", "s starts the guided setup, 6 steps, from step 1:")
+	h.mustNotSee("none stored yet", "none yet")
+	h.press("s")
+	h.mustSee("step 1 of 6", "Before you start", "Professional and Enterprise plans only")
+	// A started integration keeps its dashboard.
+	h.press("esc", "shift+tab", "up")
+	h.mustSee("Secrets", "Recent events")
+	h.mustNotSee("Start here")
+}

@@ -746,6 +746,14 @@ func (m *stepModel) instructions(add func(string), hang func(string, string)) {
 			}
 		}
 	}
+	if m.integ.StepIndex(m.step.ID) == 0 && len(m.integ.Prerequisites) > 0 {
+		// The integration's first screen: what the article asks first.
+		add("")
+		add(s.Title.Render("Before you start"))
+		for _, p := range m.integ.Prerequisites {
+			hang(s.Muted.Render("  • "), p)
+		}
+	}
 	if len(m.step.Actions) > 0 {
 		add("")
 		add(s.Title.Render("What to do"))
