@@ -6,6 +6,8 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/patchbay/patchbay/internal/steps"
 )
 
 // BenchmarkHomeKeypress measures one keypress through Update plus the View of
@@ -29,5 +31,28 @@ func BenchmarkHomeKeypress(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		m.Update(keys[i%len(keys)])
 		_ = m.View()
+	}
+}
+
+// BenchmarkStepFormKeypress measures one keypress through Update plus the
+// View of the step screen while its form is open: typing into the
+// chattr-packages mapping (8 Vetty packages offered, completion after '=')
+// at 120×40. Commands the keypress returns are not run, as in
+// BenchmarkHomeKeypress.
+func BenchmarkStepFormKeypress(b *testing.B) {
+	fb := newFakeBackend(fixture(50))
+	for _, p := range []string{"Basic", "Standard", "Professional", "Premium", "Executive", "Driver (MVR)", "Healthcare", "International"} {
+		fb.options["vetty.packages"] = append(fb.options["vetty.packages"], steps.Option{Value: p})
+	}
+	h := newHarness(b, fb, 120, 40, withMode(ModeRunStep, "vetty-chattr", "chattr-packages"))
+	h.recordVw = false
+	h.press("enter") // the form
+	h.typeText("Driver=Dr")
+	keys := []tea.KeyPressMsg{keyMsg("x"), keyMsg("backspace")}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		h.m.Update(keys[i%len(keys)])
+		_ = h.m.View()
 	}
 }
