@@ -48,10 +48,6 @@ type Checker interface {
 type Classification struct {
 	Result string
 	Detail string
-	// Undecided: the answer says nothing of the setup (the vendor could
-	// not be reached, rate limited, a guess about it failed): a step may
-	// complete as unverified.
-	Undecided bool
 }
 
 // Classify maps a vendor call's error to a live result. classifyErr is

@@ -79,8 +79,9 @@ type Verdict struct {
 	// retryAfter is a rate-limited vendor's Retry-After.
 	retryAfter time.Duration
 	// guess: the check failed the way a wrong guess about the vendor
-	// explains (package inferred); unknown, and a step may complete
-	// unverified.
+	// explains (package inferred). Unknown, and no proof of anything: a
+	// step is not recorded until the guess is corrected or the answer
+	// changes.
 	guess bool
 	// moved is the Lever region whose deployment accepts a key refused in
 	// the region given; corrections are the answers a step records instead.
@@ -103,7 +104,7 @@ func (v Verdict) outcome(lc liveCheck) Outcome {
 		out.Unreachable = true
 		out.Fix = fmt.Sprintf("%s asks patchbay to slow down: wait a minute and retry, or complete the step as unverified", vendor)
 	case ResultUnknown:
-		out.Unreachable = v.guess
+		out.Guess = v.guess
 		if out.Fix == "" {
 			out.Fix = "retry; if it keeps failing, check the vendor's status page"
 		}

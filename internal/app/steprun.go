@@ -732,7 +732,7 @@ type Failure struct {
 func (r *StepRun) Failure() Failure {
 	return Failure{Cancelled: r.cancelled, CheckErr: r.checkErr, SaveErr: r.saveErr,
 		Unreachable: r.checkErr == nil && r.outcome.Unreachable, Detail: r.outcome.Detail, Fix: r.outcome.Fix,
-		Guess: r.checkErr == nil && r.outcome.Unreachable && r.outcome.Result == ResultUnknown}
+		Guess: r.checkErr == nil && r.outcome.Guess}
 }
 
 // Handoff is the ready-to-send message of a completed step, "" for none.

@@ -111,6 +111,10 @@ type Outcome struct {
 	// Endpoint is the base URL that answered when it was an endpoint
 	// override (PATCHBAY_<VENDOR>_URL), "" for the vendor's own address.
 	Endpoint string
+	// Guess is true when the check failed the way a wrong guess patchbay
+	// makes about the vendor explains (Detail and Fix name it): not a
+	// network problem, and nothing is proven, so the step is not recorded.
+	Guess bool
 	// Result is the live result a check that could not decide records
 	// (unreachable, rate_limited, unknown); "" means unreachable.
 	Result string

@@ -312,7 +312,7 @@ func classifyErr(err error) Classification {
 	case errors.As(err, &guess):
 		// Before the generic kinds: a wrong guess is no network problem and
 		// no refused key, and retrying will not help.
-		return Classification{Result: ResultUnknown, Detail: guessed(guess), Undecided: true}
+		return Classification{Result: ResultUnknown, Detail: guessed(guess)}
 	case errors.As(err, &region):
 		return Classification{Result: ResultDrift, Detail: region.Error()}
 	case errors.As(err, &denied):
@@ -321,11 +321,11 @@ func classifyErr(err error) Classification {
 		return Classification{Result: ResultUnauthorized, Detail: "the key was refused (401)" + hint}
 	case errors.Is(err, httpx.ErrRateLimited):
 		if errors.As(err, &limited) && limited.Local {
-			return Classification{Result: ResultRateLimited, Detail: "held back by patchbay's own rate limit for this vendor (it keeps under the vendor's published limit); try again shortly", Undecided: true}
+			return Classification{Result: ResultRateLimited, Detail: "held back by patchbay's own rate limit for this vendor (it keeps under the vendor's published limit); try again shortly"}
 		}
-		return Classification{Result: ResultRateLimited, Detail: "rate limited: the vendor asked patchbay to slow down", Undecided: true}
+		return Classification{Result: ResultRateLimited, Detail: "rate limited: the vendor asked patchbay to slow down"}
 	case errors.Is(err, httpx.ErrUnreachable), errors.Is(err, context.DeadlineExceeded):
-		return Classification{Result: ResultUnreachable, Detail: "could not be reached: " + lastPart(err), Undecided: true}
+		return Classification{Result: ResultUnreachable, Detail: "could not be reached: " + lastPart(err)}
 	case errors.Is(err, context.Canceled):
 		return Classification{Result: ResultUnknown, Detail: "cancelled"}
 	}
@@ -359,9 +359,6 @@ func vendorFailed(vendor string, err error, c checkInput) Verdict {
 	case errors.As(err, &guess):
 		v.guess = true
 		v.Fix = guess.Explanation()
-		if !c.recorded {
-			v.Fix += "; meanwhile the step can complete as unverified"
-		}
 	case errors.As(err, &region):
 		v.moved = region.Found
 		v.Fix = fmt.Sprintf("re-run %s/%s with region %s", c.in.ID, creator.ID, RegionName(region.Found))

@@ -2,12 +2,12 @@ package app
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
 	"github.com/patchbay/patchbay/internal/clients/standin"
 	"github.com/patchbay/patchbay/internal/clients/vetty"
-	"github.com/patchbay/patchbay/internal/steps"
 )
 
 var vettyKeyValues = map[string]string{"user": "Priya Shah", "ip_allowlist": "203.0.113.0/24", "expiry_months": "24"}
@@ -93,13 +93,14 @@ func TestVettyIPRangeHintOnEverySurface(t *testing.T) {
 }
 
 // A 404 on Vetty's inferred /packages is no network problem: the step and
-// the dashboard name the guess and the override, and the result is unknown.
+// the dashboard name the guess and the override, the result is unknown, and
+// nothing is recorded as proven.
 func TestVettyNotFoundNamesTheInferredListing(t *testing.T) {
 	e := newLiveEnv(t)
 	e.srv.Vetty.SetFault(standin.Fault{Kind: standin.FaultNotFound, Path: "/packages"})
 	sub, out := e.check(t, "vetty-chattr", "vetty-key", vettyKeyValues, liveVettyKey)
-	if out.OK || !out.Unreachable || out.Result != ResultUnknown {
-		t.Fatalf("outcome %+v, want an undecided unknown", out)
+	if out.OK || out.Unreachable || !out.Guess || out.Result != ResultUnknown {
+		t.Fatalf("outcome %+v, want an unknown naming a guess", out)
 	}
 	for _, want := range []string{"GET /packages", "is inferred, not documented by Vetty", "PATCHBAY_VETTY_URL"} {
 		if !strings.Contains(out.Detail, want) || !strings.Contains(out.Fix, "PATCHBAY_VETTY_URL") {
@@ -109,39 +110,43 @@ func TestVettyNotFoundNamesTheInferredListing(t *testing.T) {
 	if strings.Contains(out.Fix, "check the network") {
 		t.Errorf("fix blames the network: %q", out.Fix)
 	}
-	if err := e.svc.Complete(context.Background(), sub, out); err != nil {
-		t.Fatal(err)
+	if err := e.svc.Complete(context.Background(), sub, out); !errors.Is(err, ErrCheckFailed) {
+		t.Fatalf("complete through a failed guess: %v", err)
 	}
-	if c := e.checkView(t, "vetty-chattr", SecretCheckName("api_key")); c.Result != ResultUnknown || !strings.Contains(c.Detail, "PATCHBAY_VETTY_URL") {
-		t.Fatalf("stored %+v", c)
-	}
+	e.srv.Vetty.ClearFault()
+	liveVettyChattr(t, e, liveVettyKey)
+	e.srv.Vetty.SetFault(standin.Fault{Kind: standin.FaultNotFound, Path: "/packages"})
 	got := findOutcome(t, e.refresh(t), "vetty-chattr", SecretCheckName("api_key"))
 	if got.Result != ResultUnknown || !strings.Contains(got.Detail, "PATCHBAY_VETTY_URL") {
 		t.Fatalf("dashboard: %+v", got)
 	}
+	if c := e.checkView(t, "vetty-chattr", SecretCheckName("api_key")); c.Result != ResultUnknown || !strings.Contains(c.Detail, "PATCHBAY_VETTY_URL") {
+		t.Fatalf("stored %+v", c)
+	}
 }
 
-// A wrongly guessed EU address (a name that does not resolve) is unknown,
-// names the guess and PATCHBAY_LEVER_URL, on the step and the dashboard.
+// A wrongly guessed EU address (a name that does not resolve) is unknown
+// and names the guess and PATCHBAY_LEVER_URL, on the step and the
+// dashboard; the step is not recorded and no vendor backoff starts.
 func TestWrongEUAddressIsUnknownAndNamed(t *testing.T) {
 	e := newLiveEnv(t)
-	e.svc.Vendors.(*Vendors).URLs.LeverEU = standin.UnresolvableLeverEU
+	vs := e.svc.Vendors.(*Vendors)
+	vs.URLs.LeverEU = standin.UnresolvableLeverEU
 	const want = "patchbay's Lever EU address (api.eu.lever.co) is inferred, not documented by Lever; " +
 		"if your Lever account is in the EU and this persists, set PATCHBAY_LEVER_URL to the API address Lever gives you"
 	sub, out := e.check(t, "certn-lever", "lever-key", map[string]string{"region": "eu"}, liveCertnKey)
-	if out.OK || !out.Unreachable || out.Result != ResultUnknown || !strings.Contains(out.Detail, want) || !strings.Contains(out.Detail, "does not resolve") {
+	if out.OK || out.Unreachable || !out.Guess || out.Result != ResultUnknown || !strings.Contains(out.Detail, want) || !strings.Contains(out.Detail, "does not resolve") {
 		t.Fatalf("outcome %+v", out)
 	}
 	if strings.Contains(out.Fix, "check the network") || !strings.Contains(out.Fix, "PATCHBAY_LEVER_URL") {
 		t.Fatalf("fix %q", out.Fix)
 	}
-	if err := e.svc.Complete(context.Background(), sub, out); err != nil {
-		t.Fatal(err)
+	if err := e.svc.Complete(context.Background(), sub, out); !errors.Is(err, ErrCheckFailed) {
+		t.Fatalf("complete through a failed guess: %v", err)
 	}
-	iv := e.integration(t, "certn-lever")
-	if iv.Steps[0].Proof != steps.ProofUnverified {
-		t.Fatalf("lever-key proof %s", iv.Steps[0].Proof)
-	}
+	vs.URLs.LeverEU = e.srv.LeverEUURL
+	liveRun(t, e, "certn-lever", "lever-key", map[string]string{"region": "eu"}, map[string]string{"api_key": liveCertnKey})
+	vs.URLs.LeverEU = standin.UnresolvableLeverEU
 	sum := e.refresh(t)
 	got := findOutcome(t, sum, "certn-lever", SecretCheckName("api_key"))
 	if got.Result != ResultUnknown || !strings.Contains(got.Detail, want) {

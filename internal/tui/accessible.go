@@ -613,7 +613,7 @@ func (a *accessible) failed(run *app.StepRun) (stop bool, err error) {
 	case f.CheckErr != nil:
 		a.println("The check could not run: " + plainErr(f.CheckErr) + ". Nothing was saved.")
 	case f.Guess:
-		a.println("Couldn't check this step: an address or answer patchbay guesses for this vendor may be wrong.")
+		a.println("Couldn't check this step: an address or answer patchbay guesses for this vendor may be wrong. Nothing was saved.")
 	case f.Unreachable:
 		a.println("Couldn't reach the vendor to check this step.")
 	default:

@@ -644,7 +644,7 @@ func (m *stepModel) bodyLines() []string {
 			hang(s.Error.Render("✗ "), "The check could not run: "+plainErr(f.CheckErr))
 			add(s.Muted.Render("Nothing was saved."))
 		case f.Guess:
-			hang(s.Warn.Render("? "), "Couldn't check this step: an address or answer patchbay guesses for this vendor may be wrong.")
+			hang(s.Warn.Render("? "), "Couldn't check this step: an address or answer patchbay guesses for this vendor may be wrong. Nothing was saved.")
 		case f.Unreachable:
 			hang(s.Warn.Render("? "), "Couldn't reach the vendor to check this step.")
 		default:
