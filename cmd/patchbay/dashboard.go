@@ -63,7 +63,8 @@ func dashboardRun(ctx context.Context, opts *DashboardOptions) error {
 		return err
 	}
 	f.noPrompt = true // the full-screen view owns the terminal now
-	return tui.RunDashboard(ctx, tui.Options{
+	return tui.Run(ctx, tui.Options{
+		Mode:    tui.ModeDashboard,
 		Backend: svc, Profile: f.Globals.Profile, NoColor: f.Globals.NoColor,
 		In: f.IO.In, Out: f.IO.Out, Live: f.refresher(svc, interval),
 	})

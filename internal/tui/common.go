@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
 	"github.com/charmbracelet/x/ansi"
 )
 
@@ -46,6 +47,17 @@ type component interface {
 	SetSize(width, height int)
 	ShortHelp() []key.Binding
 	FullHelp() [][]key.Binding
+}
+
+// visible is the part of lines, the content of vp, that the viewport
+// shows at its offset. The viewport keeps the scroll offset and its
+// bounds; the rows are already cut to its width, so they are used as they
+// are instead of being measured and padded again by the viewport's View
+// (which costs more than the rest of a frame).
+func visible(vp *viewport.Model, lines []string) []string {
+	start := min(vp.YOffset(), len(lines))
+	end := min(start+vp.Height(), len(lines))
+	return lines[start:end:end] // capped: appending to it copies
 }
 
 // fit clips every line of s to width cells and keeps at most height lines,

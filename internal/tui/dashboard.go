@@ -9,6 +9,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/patchbay/patchbay/internal/app"
@@ -148,8 +149,14 @@ type dashboardModel struct {
 	calls callRing
 	spin  spinner.Model
 
-	scroll        int
 	width, height int
+	// cards scrolls the integration cards of the full-screen page; side is
+	// the call log and events beside or below them; frame is what View
+	// shows. All three are computed in Update and SetSize (see layout).
+	cards     viewport.Model
+	cardLines []string
+	side      []string
+	frame     string
 
 	// version counts changes, so a parent caching rendered rows (the home
 	// screen) knows when to draw them again.
@@ -158,10 +165,11 @@ type dashboardModel struct {
 
 func newDashboardModel(c *common, live LiveChecks) *dashboardModel {
 	return &dashboardModel{
-		c:    c,
-		live: live,
-		rows: map[checkKey]*liveRow{},
-		spin: spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.styles.Spinner)),
+		c:     c,
+		live:  live,
+		rows:  map[checkKey]*liveRow{},
+		spin:  spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.styles.Spinner)),
+		cards: viewport.New(),
 	}
 }
 
@@ -173,7 +181,17 @@ func (m *dashboardModel) Init() tea.Cmd {
 	return startLive(m.c.ctx, m.live)
 }
 
-func (m *dashboardModel) SetSize(width, height int) { m.width, m.height = width, height }
+func (m *dashboardModel) SetSize(width, height int) {
+	m.width, m.height = width, height
+	m.layout()
+}
+
+// SetStyles follows the styles once the terminal reports its background.
+func (m *dashboardModel) SetStyles() {
+	m.spin.Style = m.c.styles.Spinner
+	m.version++
+	m.layout()
+}
 
 // SetOverview takes a freshly loaded overview. Live results it already
 // holds are dropped; newer ones stay.
@@ -188,6 +206,7 @@ func (m *dashboardModel) SetOverview(ov app.Overview) {
 			delete(m.rows, k)
 		}
 	}
+	m.layout()
 }
 
 func (m *dashboardModel) stored(k checkKey) (app.CheckView, bool) {
@@ -208,7 +227,36 @@ func (m *dashboardModel) stored(k checkKey) (app.CheckView, bool) {
 func (m *dashboardModel) busy() bool { return m.refreshing }
 
 func (m *dashboardModel) Update(msg tea.Msg) tea.Cmd {
+	if k, ok := msg.(tea.KeyPressMsg); ok {
+		return m.key(k)
+	}
 	m.version++
+	cmd := m.update(msg)
+	m.layout()
+	return cmd
+}
+
+// key answers a keypress: r asks for a run now, the arrows scroll the
+// cards (a scroll only moves the viewport: nothing is drawn again).
+func (m *dashboardModel) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.c.keys
+	switch {
+	case key.Matches(msg, k.Refresh):
+		if m.live == nil {
+			return emit(refreshMsg{})
+		}
+		return triggerLive(m.live)
+	case key.Matches(msg, k.Up):
+		m.cards.ScrollUp(1)
+		m.compose()
+	case key.Matches(msg, k.Down):
+		m.cards.ScrollDown(1)
+		m.compose()
+	}
+	return nil
+}
+
+func (m *dashboardModel) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case liveStartedMsg:
 		m.ch = msg.ch
@@ -237,19 +285,6 @@ func (m *dashboardModel) Update(msg tea.Msg) tea.Cmd {
 		var cmd tea.Cmd
 		m.spin, cmd = m.spin.Update(msg)
 		return cmd
-	case tea.KeyPressMsg:
-		k := m.c.keys
-		switch {
-		case key.Matches(msg, k.Refresh):
-			if m.live == nil {
-				return emit(refreshMsg{})
-			}
-			return triggerLive(m.live)
-		case key.Matches(msg, k.Up):
-			m.scroll = max(0, m.scroll-1)
-		case key.Matches(msg, k.Down):
-			m.scroll++
-		}
 	}
 	return nil
 }
@@ -331,81 +366,81 @@ func (m *dashboardModel) FullHelp() [][]key.Binding {
 
 // View.
 
-// View draws the whole dashboard: the status line, then the cards beside
-// (or above) the call log and the recent events.
-func (m *dashboardModel) View() string {
+// View draws the full-screen page as layout left it.
+func (m *dashboardModel) View() string { return m.frame }
+
+// layout computes the page for the current state and size: the status
+// line, the cards in their viewport beside (or above) the call log and the
+// recent events. Ages count from now, so they move on with each update
+// (the root reloads the overview on a timer).
+func (m *dashboardModel) layout() {
 	w, h := m.width, m.height
-	if w <= 0 || h <= 0 {
-		return ""
-	}
-	s := m.c.styles
-	if !m.loaded {
-		return fit(s.Muted.Render("Loading the profile…"), w, h)
+	m.side = nil
+	switch {
+	case w <= 0 || h <= 0:
+		m.frame = ""
+		return
+	case !m.loaded:
+		m.frame = fit(m.c.styles.Muted.Render("Loading the profile…"), w, h)
+		return
 	}
 	now := m.c.now()
-	lines := []string{truncate(m.statusLine(now), w)}
 	body := h - 1
 	if w >= 100 {
 		rightW := clamp(w/3, 40, 70)
-		leftW := w - rightW - 3
-		left := m.scrolled(m.cardLines(leftW, now), body)
 		callsH := max(body/2, 3)
-		right := append(padLines(m.callLines(rightW, callsH), callsH), m.eventLines(rightW, body-callsH, "")...)
+		m.cards.SetWidth(w - rightW - 3)
+		m.cards.SetHeight(body)
+		m.cardLines = m.renderCards(w-rightW-3, now)
+		m.cards.SetContentLines(m.cardLines)
+		m.side = append(padLines(m.callLines(rightW, callsH), callsH), m.eventLines(rightW, body-callsH, "")...)
+	} else {
+		logH := min(8, max(body/4, 3))
+		cardsH := max(body-2*logH, 1)
+		m.cards.SetWidth(w)
+		m.cards.SetHeight(cardsH)
+		m.cardLines = m.renderCards(w, now)
+		m.cards.SetContentLines(m.cardLines)
+		m.side = append(padLines(m.callLines(w, logH), logH), m.eventLines(w, body-cardsH-logH, "")...)
+	}
+	m.compose()
+}
+
+// compose puts the page together from the parts layout computed, with the
+// cards' viewport where it is scrolled to.
+func (m *dashboardModel) compose() {
+	w, h := m.width, m.height
+	if w <= 0 || h <= 0 || !m.loaded {
+		return
+	}
+	s := m.c.styles
+	lines := []string{truncate(m.statusLine(m.c.now()), w)}
+	cards := padLines(visible(&m.cards, m.cardLines), m.cards.Height())
+	if w >= 100 {
+		rightW := clamp(w/3, 40, 70)
+		leftW := w - rightW - 3
 		sep := s.Divider.Render(" │ ")
-		for i := range body {
+		for i := range h - 1 {
 			l, r := "", ""
-			if i < len(left) {
-				l = left[i]
+			if i < len(cards) {
+				l = cards[i]
 			}
-			if i < len(right) {
-				r = right[i]
+			if i < len(m.side) {
+				r = m.side[i]
 			}
 			lines = append(lines, padRight(l, leftW)+sep+truncate(r, rightW))
 		}
-		return strings.Join(lines, "\n")
+		m.frame = strings.Join(lines, "\n")
+		return
 	}
-	logH := min(8, max(body/4, 3))
-	cardsH := max(body-2*logH, 1)
-	lines = append(lines, m.scrolled(m.cardLines(w, now), cardsH)...)
-	for len(lines) < 1+cardsH {
-		lines = append(lines, "")
-	}
-	lines = append(lines, padLines(m.callLines(w, logH), logH)...)
-	lines = append(lines, m.eventLines(w, body-cardsH-logH, "")...)
-	return fit(strings.Join(lines, "\n"), w, h)
-}
-
-// PaneLines is the dashboard for one integration, for the home screen's
-// pane: the status line, the integration's card and its recent events.
-func (m *dashboardModel) PaneLines(integration string, w, h int) []string {
-	if w <= 0 || h <= 0 || !m.loaded {
-		return nil
-	}
-	now := m.c.now()
-	lines := []string{truncate(m.statusLine(now), w)}
-	for _, iv := range m.ov.Integrations {
-		if iv.Integration.ID == integration {
-			lines = append(lines, m.card(iv, w, now)...)
-		}
-	}
-	lines = append(lines, "")
-	lines = append(lines, m.eventLines(w, max(h-len(lines), 0), integration)...)
-	return m.scrolled(lines, h)
-}
-
-// scrolled keeps h lines from the scroll offset, clamping the offset so
-// the last line stays reachable but never leaves blank space below.
-func (m *dashboardModel) scrolled(lines []string, h int) []string {
-	m.scroll = min(m.scroll, max(len(lines)-h, 0))
-	end := min(m.scroll+h, len(lines))
-	return lines[m.scroll:end]
+	lines = append(lines, cards...)
+	lines = append(lines, m.side...)
+	m.frame = fit(strings.Join(lines, "\n"), w, h)
 }
 
 // statusLine says what the refresher is doing and how old the results are.
 func (m *dashboardModel) statusLine(now time.Time) string {
 	s := m.c.styles
-	// The styles change once the terminal reports its background.
-	m.spin.Style = s.Spinner
 	if m.live == nil {
 		return s.PaneTitle.Render("Live checks") + s.Muted.Render(" · stored results")
 	}
@@ -458,7 +493,7 @@ func shortDuration(d time.Duration) string {
 	return d.String()
 }
 
-func (m *dashboardModel) cardLines(w int, now time.Time) []string {
+func (m *dashboardModel) renderCards(w int, now time.Time) []string {
 	var lines []string
 	for i, iv := range m.ov.Integrations {
 		if i > 0 {

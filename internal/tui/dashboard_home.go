@@ -14,10 +14,14 @@ import (
 // model, which the root feeds with the refresher's messages whatever
 // screen is showing, so the checks go on while a step is open.
 
+// openDashboardMsg asks the root to show the dashboard page.
+type openDashboardMsg struct{}
+
 // attachLive gives the home screen a live dashboard; nil leaves the pane
-// with the stored results only.
+// with the stored results only, and the dashboard page (which always has
+// a dashboard) with the stored results.
 func (m *rootModel) attachLive(live LiveChecks) {
-	if live == nil {
+	if live == nil && m.mode != ModeDashboard {
 		return
 	}
 	m.home.dash = newDashboardModel(m.c, live)
@@ -41,15 +45,20 @@ func (m *rootModel) liveUpdate(msg tea.Msg) (tea.Cmd, bool) {
 	if d == nil {
 		return nil, false
 	}
+	var cmd tea.Cmd
 	switch msg := msg.(type) {
 	case liveStartedMsg, liveBatchMsg:
-		return d.Update(msg), true
+		cmd = d.Update(msg)
 	case spinner.TickMsg:
-		if msg.ID == d.spin.ID() {
-			return d.Update(msg), true
+		if msg.ID != d.spin.ID() {
+			return nil, false
 		}
+		cmd = d.Update(msg)
+	default:
+		return nil, false
 	}
-	return nil, false
+	m.home.sync() // the home pane shows the same checks
+	return cmd, true
 }
 
 // homeSection is the live part of the home screen's pane for one

@@ -37,7 +37,7 @@ type dashDriver struct {
 	t      testing.TB
 	fb     *fakeBackend
 	live   *fakeLive
-	m      *dashboardScreen
+	m      *rootModel
 	listen []tea.Cmd
 	quit   bool
 }
@@ -52,7 +52,9 @@ func newDashDriver(t testing.TB, fb *fakeBackend, live *fakeLive, w, h int) *das
 	if live != nil {
 		lc = live
 	}
-	d := &dashDriver{t: t, fb: fb, live: live, m: newDashboardScreen(c, lc)}
+	root := newRootModel(c, ModeDashboard, "", "")
+	root.attachLive(lc)
+	d := &dashDriver{t: t, fb: fb, live: live, m: root}
 	d.send(tea.WindowSizeMsg{Width: w, Height: h})
 	d.run(d.m.Init())
 	return d
@@ -385,5 +387,22 @@ func TestFinishedStepTriggersLiveChecks(t *testing.T) {
 	h.send(stepFinishedMsg{integration: "vetty-chattr", step: "vetty-key"})
 	if got := live.triggers.Load(); got != before+1 {
 		t.Fatalf("%d triggers after a finished step, want %d", got, before+1)
+	}
+}
+
+// The dashboard is a page of the one root: d opens it from home with the
+// root's header and help, esc goes back; the live checks go on throughout.
+func TestDashboardPageFromHome(t *testing.T) {
+	fb := newFakeBackend(dashFixture())
+	live := newFakeLive()
+	h := newHarness(t, fb, 150, 40)
+	h.m.attachLive(live)
+	h.press("d")
+	h.mustSee("patchbay · dashboard · profile acme", "Live checks · every 1m", "Vetty background checks in Chattr", "API calls", "? help")
+	checkSize(t, h.view(), 150, 40)
+	h.press("esc")
+	h.mustSee("Integrations", "Steps · vetty-chattr")
+	if strings.Contains(h.view(), "· dashboard ·") {
+		t.Error("esc left the dashboard header")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/patchbay/patchbay/internal/app"
@@ -42,11 +43,10 @@ type homeModel struct {
 	loaded bool
 	err    error // the last overview load failed (the previous data stays)
 
-	focus      homePane
-	detail     bool // the dashboard pane fills the screen (enter on it)
-	integ      int
-	step       int
-	dashScroll int
+	focus  homePane
+	detail bool // the dashboard pane fills the screen (enter on it)
+	integ  int
+	step   int
 
 	// events indexes ov.Events per integration ID (profile-wide events are
 	// in every list), newest first, so a render touches only visible rows.
@@ -57,17 +57,21 @@ type homeModel struct {
 	// version counts overviews taken, for the render cache.
 	version int
 	cache   dashCache
+	// pane scrolls the dashboard pane over paneLines; sync fills them when
+	// what the pane shows changed.
+	pane      viewport.Model
+	paneLines []string
 
 	// dash is the live dashboard (see dashboard_home.go); nil without a
 	// refresher.
 	dash *dashboardModel
 }
 
-// dashCache keeps the dashboard's rendered rows between keypresses: scrolling
-// through a thousand events then redraws only what moved into view.
+// dashCache keeps the dashboard pane's rendered rows: a keypress that
+// changes nothing the pane shows draws nothing again, and event rows are
+// drawn once per overview, width and minute.
 type dashCache struct {
 	key    dashKey
-	fixed  []string       // the rows above the events
 	events map[int]string // event rows by position in the list
 }
 
@@ -80,10 +84,13 @@ type dashKey struct {
 }
 
 func newHomeModel(c *common) *homeModel {
-	return &homeModel{c: c, events: map[string][]int{}}
+	return &homeModel{c: c, events: map[string][]int{}, pane: viewport.New()}
 }
 
-func (m *homeModel) SetSize(width, height int) { m.width, m.height = width, height }
+func (m *homeModel) SetSize(width, height int) {
+	m.width, m.height = width, height
+	m.sync()
+}
 
 // SetOverview takes a freshly loaded overview, keeping the selection on the
 // same integration and step where they still exist.
@@ -118,15 +125,18 @@ func (m *homeModel) SetOverview(ov app.Overview) {
 		}
 		m.events[ev.Integration] = append(m.events[ev.Integration], i)
 	}
-	m.dashScroll = 0
 	m.version++
 	if m.dash != nil {
 		m.dash.SetOverview(ov)
 	}
+	m.sync()
 }
 
 // SetError records a failed load; what was shown before stays on screen.
-func (m *homeModel) SetError(err error) { m.err = err }
+func (m *homeModel) SetError(err error) {
+	m.err = err
+	m.sync()
+}
 
 // Select moves the selection to an integration (and a step of it, if given).
 func (m *homeModel) Select(integration, step string) {
@@ -141,6 +151,7 @@ func (m *homeModel) Select(integration, step string) {
 			}
 		}
 	}
+	m.sync()
 }
 
 func (m *homeModel) selected() (app.IntegrationView, bool) {
@@ -155,6 +166,12 @@ func (m *homeModel) Update(msg tea.Msg) tea.Cmd {
 	if !ok {
 		return nil
 	}
+	cmd := m.key(kmsg)
+	m.sync()
+	return cmd
+}
+
+func (m *homeModel) key(kmsg tea.KeyPressMsg) tea.Cmd {
 	k := m.c.keys
 	iv, have := m.selected()
 	if m.detail {
@@ -201,6 +218,8 @@ func (m *homeModel) Update(msg tea.Msg) tea.Cmd {
 		case paneDashboard:
 			m.detail = true
 		}
+	case key.Matches(kmsg, k.Dash):
+		return emit(openDashboardMsg{})
 	case key.Matches(kmsg, k.Rotate):
 		return m.rotateKey()
 	case key.Matches(kmsg, k.Revoked):
@@ -228,15 +247,21 @@ func (m *homeModel) move(d int) {
 		if n == 0 {
 			return
 		}
-		m.integ = clamp(m.integ+d, 0, n-1)
-		m.step, m.dashScroll = 0, 0
+		if i := clamp(m.integ+d, 0, n-1); i != m.integ {
+			m.integ, m.step = i, 0
+			m.pane.GotoTop()
+		}
 	case paneSteps:
 		iv, _ := m.selected()
 		if n := len(iv.Steps); n > 0 {
 			m.step = clamp(m.step+d, 0, n-1)
 		}
 	case paneDashboard:
-		m.dashScroll = max(0, m.dashScroll+d)
+		if d < 0 {
+			m.pane.ScrollUp(-d)
+		} else {
+			m.pane.ScrollDown(d)
+		}
 	}
 }
 
@@ -280,6 +305,7 @@ func (m *homeModel) FullHelp() [][]key.Binding {
 			key.NewBinding(key.WithKeys(k.Refresh.Keys()...), key.WithHelp(k.Refresh.Help().Key, "refresh now")),
 			key.NewBinding(key.WithKeys(k.Rotate.Keys()...), key.WithHelp(k.Rotate.Help().Key, "rotate the selected step's secret")),
 			key.NewBinding(key.WithKeys(k.Revoked.Keys()...), key.WithHelp(k.Revoked.Help().Key, "confirm the old secret revoked")),
+			key.NewBinding(key.WithKeys(k.Dash.Keys()...), key.WithHelp(k.Dash.Help().Key, "the dashboard, full screen")),
 		},
 	}
 }
@@ -293,7 +319,7 @@ func (m *homeModel) View() string {
 	}
 	if !m.loaded {
 		if m.err != nil {
-			return fit(s.Error.Render("✗ ")+"Couldn't load the profile: "+plainErr(m.err)+"\n"+s.Muted.Render("r tries again · q quits"), m.width, m.height)
+			return fit(s.Error.Render("✗ ")+"Couldn't load the profile: "+plainErr(m.err)+"\n"+s.Muted.Render(m.c.keys.Refresh.Help().Key+" tries again · "+m.c.keys.Quit.Help().Key+" quits"), m.width, m.height)
 		}
 		return fit(s.Muted.Render("Loading the profile…"), m.width, m.height)
 	}
@@ -303,14 +329,14 @@ func (m *homeModel) View() string {
 
 	if m.detail {
 		// The dashboard pane alone, at the full width: nothing cut.
-		return fit(strings.Join(m.dashboardLines(m.width, m.height), "\n"), m.width, m.height)
+		return fit(strings.Join(visible(&m.pane, m.paneLines), "\n"), m.width, m.height)
 	}
 	// Side by side from 60 columns; stacked below that.
 	if m.width >= 60 {
 		leftW := clamp(m.width*9/20, 34, 60)
 		rightW := m.width - leftW - 3
 		left := m.leftLines(leftW, m.height)
-		right := m.dashboardLines(rightW, m.height)
+		right := visible(&m.pane, m.paneLines)
 		sep := s.Divider.Render(" │ ")
 		var b strings.Builder
 		for i := 0; i < m.height; i++ {
@@ -330,14 +356,28 @@ func (m *homeModel) View() string {
 		}
 		return b.String()
 	}
-	left := m.leftLines(m.width, m.height)
-	rest := m.height - len(left) - 1
-	lines := left
-	if rest > 2 {
+	lines := m.leftLines(m.width, m.height)
+	if _, h := m.paneSize(); h > 0 {
 		lines = append(lines, s.Divider.Render(strings.Repeat("─", m.width)))
-		lines = append(lines, m.dashboardLines(m.width, rest)...)
+		lines = append(lines, visible(&m.pane, m.paneLines)...)
 	}
 	return fit(strings.Join(lines, "\n"), m.width, m.height)
+}
+
+// paneSize is the dashboard pane's share of the screen: beside the lists
+// from 60 columns, below them (when there is room) under that.
+func (m *homeModel) paneSize() (w, h int) {
+	if m.detail {
+		return m.width, m.height
+	}
+	if m.width >= 60 {
+		return m.width - clamp(m.width*9/20, 34, 60) - 3, m.height
+	}
+	rest := m.height - len(m.leftLines(m.width, m.height)) - 1
+	if rest <= 2 {
+		return m.width, 0
+	}
+	return m.width, rest
 }
 
 func (m *homeModel) paneTitle(p homePane, text string) string {
@@ -389,43 +429,44 @@ func (m *homeModel) leftLines(w, h int) []string {
 	return lines
 }
 
-// dashboardLines is what the store knows about the selected integration:
-// progress, attention, secrets, last checks and, filling the rest, recent
-// events. Only the visible rows are rendered.
-func (m *homeModel) dashboardLines(w, h int) []string {
+// sync fills the dashboard pane when what it shows changed: the overview,
+// the selection, the focus, the size, the styles, the live checks, or the
+// minute its ages count in. A scroll alone draws nothing again: the
+// viewport moves over the rows it has.
+func (m *homeModel) sync() {
+	w, h := m.paneSize()
+	m.pane.SetWidth(w)
+	m.pane.SetHeight(h)
+	if !m.loaded || w <= 0 || h <= 0 {
+		return
+	}
 	now := m.c.now()
 	key := dashKey{version: m.version, integ: m.integ, width: w, focused: m.focus == paneDashboard,
 		styles: m.c.styles, minute: now.Unix() / 60}
 	if m.dash != nil {
 		key.live = m.dash.version
 	}
-	if m.cache.key != key || m.cache.events == nil {
-		m.cache = dashCache{key: key, fixed: m.dashboardFixed(w, now), events: map[int]string{}}
+	if m.cache.key == key && m.cache.events != nil {
+		return
 	}
-	fixed := m.cache.fixed
+	sameEvents := m.cache.key.version == key.version && m.cache.key.integ == key.integ && m.cache.key.width == key.width &&
+		m.cache.key.styles == key.styles && m.cache.key.minute == key.minute
+	if !sameEvents || m.cache.events == nil {
+		m.cache.events = map[int]string{}
+	}
+	m.cache.key = key
+	lines := m.dashboardFixed(w, now)
 	iv, _ := m.selected()
-	evs := m.events[iv.Integration.ID]
-
-	total := len(fixed) + len(evs)
-	maxScroll := max(total-h, 0)
-	if m.dashScroll > maxScroll {
-		m.dashScroll = maxScroll
-	}
-	lines := make([]string, 0, h)
-	for i := m.dashScroll; i < total && len(lines) < h; i++ {
-		if i < len(fixed) {
-			lines = append(lines, fixed[i])
-			continue
-		}
-		j := i - len(fixed)
+	for j, ev := range m.events[iv.Integration.ID] {
 		row, ok := m.cache.events[j]
 		if !ok {
-			row = m.eventLine(m.ov.Events[evs[j]], now, w)
+			row = m.eventLine(m.ov.Events[ev], now, w)
 			m.cache.events[j] = row
 		}
 		lines = append(lines, row)
 	}
-	return lines
+	m.paneLines = lines
+	m.pane.SetContentLines(lines)
 }
 
 // dashboardFixed renders the dashboard rows above the events.

@@ -21,6 +21,7 @@ type KeyMap struct {
 	Setup    key.Binding
 	Refresh  key.Binding
 	Rotate   key.Binding // the selected secret (home)
+	Dash     key.Binding // the dashboard page (home)
 	// VerifyNow runs the live checks now: a step completed unverified
 	// turns verified when its check passes.
 	VerifyNow key.Binding
@@ -58,6 +59,7 @@ func DefaultKeyMap() *KeyMap {
 		Setup:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "setup")),
 		Refresh:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
 		Rotate:    key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "rotate secret")),
+		Dash:      key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "dashboard")),
 		VerifyNow: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "verify now")),
 
 		Answer:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "answer")),

@@ -18,6 +18,7 @@ const (
 	screenHome screen = iota
 	screenStep
 	screenRotate
+	screenDashboard // the live dashboard, full screen
 )
 
 // pendingNext remembers, after a step was finished in guided setup, to open
@@ -69,6 +70,9 @@ func newRootModel(c *common, mode Mode, integration, step string) *rootModel {
 		help:             help.New(),
 	}
 	m.help.Styles = c.styles.Help
+	if mode == ModeDashboard {
+		m.screen = screenDashboard
+	}
 	return m
 }
 
@@ -100,6 +104,10 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			if m.step != nil {
 				m.step.spin.Style = m.c.styles.Spinner
 			}
+			if m.home.dash != nil {
+				m.home.dash.SetStyles()
+			}
+			m.home.sync()
 		}
 		return m, nil
 	case tea.KeyPressMsg:
@@ -140,6 +148,12 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case openRotateMsg:
 		m.flash = ""
 		return m, m.openRotate(msg)
+	case openDashboardMsg:
+		m.flash = ""
+		m.screen = screenDashboard
+		m.fullHelp = false
+		m.resize()
+		return m, nil
 	case closeRotateMsg:
 		m.closeRotate()
 		return m, m.refresh()
@@ -174,6 +188,16 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case screenRotate:
 		if m.rotate != nil {
 			return m, m.rotate.Update(msg)
+		}
+	case screenDashboard:
+		if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, m.c.keys.Back) && m.mode != ModeDashboard {
+			// Opened from home: esc goes back there.
+			m.screen = screenHome
+			m.resize()
+			return m, nil
+		}
+		if m.home.dash != nil {
+			return m, m.home.dash.Update(msg)
 		}
 	default:
 		return m, m.home.Update(msg)
@@ -352,6 +376,9 @@ func (m *rootModel) resize() {
 	w, h := m.c.width, m.bodyHeight()
 	m.help.SetWidth(w)
 	m.home.SetSize(w, h)
+	if m.home.dash != nil {
+		m.home.dash.SetSize(w, h)
+	}
 	if m.step != nil {
 		m.step.SetSize(w, h)
 	}
@@ -380,6 +407,9 @@ func (m *rootModel) active() component {
 	if m.screen == screenRotate && m.rotate != nil {
 		return m.rotate
 	}
+	if m.screen == screenDashboard && m.home.dash != nil {
+		return m.home.dash
+	}
 	return m.home
 }
 
@@ -400,6 +430,9 @@ func (m *rootModel) View() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
 	v.WindowTitle = "patchbay"
+	if m.screen == screenDashboard {
+		v.WindowTitle = "patchbay dashboard"
+	}
 	return v
 }
 
@@ -420,6 +453,10 @@ func (m *rootModel) render() string {
 	case screenRotate:
 		if m.rotate != nil {
 			body = m.rotate.View()
+		}
+	case screenDashboard:
+		if m.home.dash != nil {
+			body = m.home.dash.View()
 		}
 	default:
 		body = m.home.View()
@@ -468,12 +505,12 @@ func (m *rootModel) shortHelpView(w int) string {
 // some were left out. (help.Model's own cut lets the last item overflow
 // when no ellipsis fits.)
 func (m *rootModel) fitHelp(bindings []key.Binding, width int) string {
-	m.help.SetWidth(0)
-	defer m.help.SetWidth(m.c.width)
+	h := m.help // a copy: View changes nothing
+	h.SetWidth(0)
 	for n := len(bindings); n > 0; n-- {
-		v := m.help.ShortHelpView(bindings[:n])
+		v := h.ShortHelpView(bindings[:n])
 		if n < len(bindings) {
-			v += " " + m.help.Styles.Ellipsis.Render(m.help.Ellipsis)
+			v += " " + h.Styles.Ellipsis.Render(h.Ellipsis)
 		}
 		if lipglossWidth(v) <= width {
 			return v
@@ -485,6 +522,9 @@ func (m *rootModel) fitHelp(bindings []key.Binding, width int) string {
 func (m *rootModel) headerLine(w int) string {
 	s := m.c.styles
 	left := s.Header.Render("patchbay")
+	if m.screen == screenDashboard {
+		left += s.HeaderDim.Render(" · dashboard")
+	}
 	profile := m.home.ov.Profile
 	if profile == "" {
 		profile = m.c.profile

@@ -27,6 +27,8 @@ const (
 	// ModeRunStep re-runs one step, then shows home (`patchbay run
 	// INTEGRATION/STEP`).
 	ModeRunStep
+	// ModeDashboard shows the dashboard page alone (`patchbay dashboard`).
+	ModeDashboard
 )
 
 // Options configure a run of the TUI. Run and RunAccessible copy what they
