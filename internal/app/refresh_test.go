@@ -102,7 +102,8 @@ func liveCharthopLever(tb testing.TB, e *testEnv, key string) {
 	liveRun(tb, e, in, "charthop-connect", map[string]string{"confirmed": "true"}, nil)
 	liveRun(tb, e, in, "charthop-source", map[string]string{"source": steps.TruthChartHop}, nil)
 	liveRun(tb, e, in, "charthop-options", map[string]string{"sync_on_change": "true", "reconciliation": "true", "run_daily": "true"}, nil)
-	liveRun(tb, e, in, "charthop-hire-webhook", map[string]string{"confirmed": "true"}, map[string]string{"webhook_secret": "charthop-webhook-secret-0123"})
+	liveRun(tb, e, in, "charthop-webhook-secret", nil, map[string]string{"webhook_secret": "charthop-webhook-secret-0123"})
+	liveRun(tb, e, in, "charthop-hire-webhook", map[string]string{"confirmed": "true"}, nil)
 }
 
 func liveCompleteAll(tb testing.TB, e *testEnv) {
@@ -403,7 +404,7 @@ func TestRefreshResultKinds(t *testing.T) {
 			setup: func(t *testing.T, e *testEnv) {
 				e.mem.Delete(context.Background(), secrets.Account(e.svc.Profile, "charthop-lever", "webhook_secret"))
 			},
-			integration: "charthop-lever", check: "secret.webhook_secret", want: ResultDrift, detail: "charthop-lever/charthop-hire-webhook", attention: true,
+			integration: "charthop-lever", check: "secret.webhook_secret", want: ResultDrift, detail: "charthop-lever/charthop-webhook-secret", attention: true,
 		},
 		{
 			name: "expiry: a key expiring within 30 days warns",

@@ -259,7 +259,7 @@ func TestHistoryListsEveryKindWithoutASecret(t *testing.T) {
 	if _, err := e.svc.ConfirmRevoked(ctx, "certn-lever", "api_key"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.Reset(ctx, ResetRequest{Integration: "charthop-lever", Step: "charthop-hire-webhook", RemoveSecrets: true}); err != nil {
+	if _, err := e.svc.Reset(ctx, ResetRequest{Integration: "charthop-lever", Step: "charthop-webhook-secret", RemoveSecrets: true}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.svc.Disconnect(ctx, "vetty-chattr"); err != nil {

@@ -50,7 +50,8 @@ func (e *testEnv) completeChartHopLever(t *testing.T) {
 	e.run(t, in, "charthop-connect", map[string]string{"confirmed": "true"}, nil)
 	e.run(t, in, "charthop-source", map[string]string{"source": "charthop"}, nil)
 	e.run(t, in, "charthop-options", map[string]string{"run_daily": "true", "sync_on_change": "true", "reverse_sync": "false", "reconciliation": "true", "remote_location_default": "false"}, nil)
-	e.run(t, in, "charthop-hire-webhook", map[string]string{"confirmed": "true"}, map[string]string{"webhook_secret": chWebhook1})
+	e.run(t, in, "charthop-webhook-secret", nil, map[string]string{"webhook_secret": chWebhook1})
+	e.run(t, in, "charthop-hire-webhook", map[string]string{"confirmed": "true"}, nil)
 }
 
 func (e *testEnv) completeAll(t *testing.T) {
@@ -118,8 +119,8 @@ func TestRotateKeepsThePreviousAndMarksTheStepsThatHandedItOn(t *testing.T) {
 		{"certn-lever", "api_key", leverKey1, leverKey2, nil, "lever-key", []string{"certn-credentials"}},
 		{"certn-lever", "signing_token", signToken1, signToken2, nil, "lever-signing-token", []string{"certn-credentials"}},
 		{"charthop-lever", "api_key", chLeverKey1, chLeverKey2, nil, "lever-key", []string{"charthop-connect"}},
-		// Nothing hands the webhook secret on: its own step is where it goes into Lever.
-		{"charthop-lever", "webhook_secret", chWebhook1, chWebhook2, nil, "charthop-hire-webhook", nil},
+		// Lever holds the webhook secret: the hire-webhook step hands it on.
+		{"charthop-lever", "webhook_secret", chWebhook1, chWebhook2, nil, "charthop-webhook-secret", []string{"charthop-hire-webhook"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.integration+"/"+tc.key, func(t *testing.T) {

@@ -67,7 +67,8 @@ func TestFieldKeysMatchProduct(t *testing.T) {
 			{"charthop-connect", "confirmed"},
 			{"charthop-source", "source"},
 			{"charthop-options", "run_daily,sync_on_change,reverse_sync,reconciliation,remote_location_default"},
-			{"charthop-hire-webhook", "webhook_secret,confirmed"},
+			{"charthop-webhook-secret", "webhook_secret"},
+			{"charthop-hire-webhook", "confirmed"},
 		},
 	}
 	secrets := map[string]bool{"api_key": true, "signing_token": true, "webhook_secret": true}
@@ -216,8 +217,8 @@ func TestSecretsAndHandOffs(t *testing.T) {
 			map[string]string{"api_key": "lever-key", "signing_token": "lever-signing-token"},
 			map[string][]string{"certn-credentials": {"api_key", "signing_token"}}},
 		{"charthop-lever", []string{"api_key", "webhook_secret"},
-			map[string]string{"api_key": "lever-key", "webhook_secret": "charthop-hire-webhook"},
-			map[string][]string{"charthop-connect": {"api_key"}}},
+			map[string]string{"api_key": "lever-key", "webhook_secret": "charthop-webhook-secret"},
+			map[string][]string{"charthop-connect": {"api_key"}, "charthop-hire-webhook": {"webhook_secret"}}},
 	}
 	for _, tt := range tests {
 		in := mustLookup(t, tt.integ)

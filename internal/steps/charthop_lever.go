@@ -142,19 +142,35 @@ func charthopLever() Integration {
 				Drift: CheckOptionRules,
 			},
 			{
-				ID:    "charthop-hire-webhook",
-				Title: "Send new hires from Lever to ChartHop",
-				Where: "ChartHop › Lever Requisitions › Webhook Setup, then Lever › Settings › Integrations and API › Webhooks",
+				// The secret comes first, stored on its own, so that the
+				// Lever step can offer it from the store and only then be
+				// confirmed (one form for both could not copy it yet).
+				ID:    "charthop-webhook-secret",
+				Title: "Store ChartHop's webhook secret key",
+				Where: "ChartHop › Installed Apps › Lever Requisitions › Webhook Setup",
 				Link:  LinkChartHop,
 				Actions: append(slices.Clone(chartHopAppSettings),
-					"On the ChartHop Lever Requisitions app settings page, copy the secret key value under Webhook Setup and paste it here.",
-					"In Lever, navigate to Integrations and API under Settings and select Webhooks.",
-					"Turn Candidate Hire on.",
-					"Add the webhook with what ChartHop's Webhook Setup shows (patchbay copies the secret key to the clipboard: to paste, item 1).",
-					"Select Verify Connection.",
+					"On the ChartHop Lever Requisitions app settings page, scroll to Webhook Setup.",
+					"Copy the secret key value shown there and paste it here: patchbay keeps it in your secrets store and offers it for Lever in the next step.",
 				),
 				Fields: []Field{
 					secretField("webhook_secret", "ChartHop webhook secret key", "The secret key value under Webhook Setup in ChartHop. It goes to your secrets store, never shown again."),
+				},
+				Proof:   ProofChecked,
+				Creates: []string{"webhook_secret"},
+			},
+			{
+				ID:    "charthop-hire-webhook",
+				Title: "Send new hires from Lever to ChartHop",
+				Where: "Lever › Settings › Integrations and API › Webhooks",
+				Link:  LinkLever,
+				Actions: []string{
+					"In Lever, navigate to Integrations and API under Settings and select Webhooks.",
+					"Turn Candidate Hire on.",
+					"Add the webhook with what ChartHop's Webhook Setup shows; for the secret key, patchbay copies the one you stored to the clipboard (to paste, item 1).",
+					"Select Verify Connection.",
+				},
+				Fields: []Field{
 					confirmField("turned Candidate Hire on in Lever, added the webhook and verified the connection"),
 				},
 				Copy: []CopyItem{{Label: "ChartHop webhook secret key", Secret: "webhook_secret"}},
@@ -165,7 +181,7 @@ func charthopLever() Integration {
 					"New hire webhook flows are always inbound (Lever to ChartHop), whatever the source of truth.",
 				},
 				Proof:   ProofAttested,
-				Creates: []string{"webhook_secret"},
+				HandsOn: []string{"webhook_secret"},
 			},
 		},
 		Usage: []string{

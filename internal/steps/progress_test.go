@@ -106,7 +106,7 @@ func TestRerunAfterRotate(t *testing.T) {
 		{"certn-lever", "api_key", []string{"certn-credentials"}},
 		{"certn-lever", "signing_token", []string{"certn-credentials"}},
 		{"charthop-lever", "api_key", []string{"charthop-connect"}},
-		{"charthop-lever", "webhook_secret", nil},
+		{"charthop-lever", "webhook_secret", []string{"charthop-hire-webhook"}},
 		{"charthop-lever", "nope", nil},
 	}
 	for _, tt := range tests {

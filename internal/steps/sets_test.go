@@ -28,7 +28,6 @@ func TestParseSets(t *testing.T) {
 	certnCreds := mustStep(t, mustLookup(t, "certn-lever"), "lever-signing-token")
 	chop := mustLookup(t, "charthop-lever")
 	chopKey := mustStep(t, chop, "lever-key")
-	hire := mustStep(t, chop, "charthop-hire-webhook")
 
 	tests := []struct {
 		name        string
@@ -62,8 +61,8 @@ func TestParseSets(t *testing.T) {
 			errHas:   []string{"secrets are never taken from the command line", "api_key=@-", "api_key=@/path/to/file"},
 			errLacks: []string{"SUPERSECRET"}},
 		{name: "empty literal secret refused", step: vettyKey, sets: []string{"api_key="}, wantErr: ErrLiteralSecret},
-		{name: "literal refused before stdin is read", step: hire,
-			sets: []string{"confirmed=true", "webhook_secret=whsec_123"}, files: map[string]string{"-": "x"},
+		{name: "literal refused before stdin is read", step: chopKey,
+			sets: []string{"region=us", "api_key=whsec_123"}, files: map[string]string{"-": "x"},
 			wantErr: ErrLiteralSecret, errLacks: []string{"whsec_123"}},
 		{name: "@ with no path", step: vettyKey, sets: []string{"api_key=@"}, wantErr: ErrMalformedSet},
 		{name: "unknown key lists valid ones", step: vettyKey, sets: []string{"colour=blue"},

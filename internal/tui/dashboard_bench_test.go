@@ -152,7 +152,8 @@ func liveBenchService(b *testing.B) (*app.Service, *standin.Servers) {
 		{"charthop-lever", "charthop-connect", map[string]string{"confirmed": "true"}, nil},
 		{"charthop-lever", "charthop-source", map[string]string{"source": steps.TruthChartHop}, nil},
 		{"charthop-lever", "charthop-options", map[string]string{"sync_on_change": "true", "reconciliation": "true", "run_daily": "true"}, nil},
-		{"charthop-lever", "charthop-hire-webhook", map[string]string{"confirmed": "true"}, map[string]string{"webhook_secret": "charthop-webhook-secret-0123"}},
+		{"charthop-lever", "charthop-webhook-secret", nil, map[string]string{"webhook_secret": "charthop-webhook-secret-0123"}},
+		{"charthop-lever", "charthop-hire-webhook", map[string]string{"confirmed": "true"}, nil},
 	}
 	for _, run := range runs {
 		sub := app.Submission{Integration: run.integration, Step: run.step, Values: run.values, Secrets: run.secrets}

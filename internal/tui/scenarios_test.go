@@ -240,3 +240,32 @@ func TestStepScenariosAccessible(t *testing.T) {
 		})
 	}
 }
+
+// Issue 13.6: the hire webhook in the right order: the secret is taken
+// first and stored, then offered for Lever from the store, then confirmed.
+func TestHireWebhookSecretFirstThenCopyThenConfirm(t *testing.T) {
+	fb := newFakeBackend(app.Overview{})
+	fb.real = scenarioService(t, stepScenario{Integration: steps.IntegrationChartHopLever, Before: []scenarioStep{
+		{Step: "lever-key", Values: map[string]string{"region": "us", "write_permissions": "create_requisitions,delete_requisitions,update_posting,update_requisition_fields"},
+			Secrets: map[string]string{"api_key": "lever-key-charthop-0000-aa11"}},
+		{Step: "charthop-install", Values: map[string]string{"confirmed": "true"}},
+		{Step: "charthop-connect", Values: map[string]string{"confirmed": "true"}},
+		{Step: "charthop-source", Values: map[string]string{"source": "charthop"}},
+		{Step: "charthop-options", Values: map[string]string{"run_daily": "true", "sync_on_change": "true", "reconciliation": "true"}},
+	}})
+	h := newHarness(t, fb, 120, 40, withMode(ModeSetup, steps.IntegrationChartHopLever, ""))
+	h.mustSee("Store ChartHop's webhook secret key")
+	h.press("enter")
+	h.typeText("chwh_secret_0123456789abcdef")
+	h.press("enter")
+	h.mustSee("done ✓", "enter: next step — Send new hires from Lever to ChartHop")
+	h.press("enter")
+	h.mustSee("Send new hires from Lever to ChartHop", "[1] ChartHop webhook secret key")
+	h.press("c")
+	h.mustSee("copied ✓ (value hidden): ChartHop webhook secret key")
+	if len(h.osc52) != 1 || h.osc52[0] != "chwh_secret_0123456789abcdef" {
+		t.Fatalf("the stored secret was not offered for Lever: %d copies", len(h.osc52))
+	}
+	h.press("enter", "y")
+	h.mustSee("done ✓ proof: attested")
+}
