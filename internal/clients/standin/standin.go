@@ -21,7 +21,10 @@
 // Behaviour can be changed while serving, from any goroutine: latency,
 // faults (404, 429, 500, 503, hang, malformed JSON, oversized body, a
 // Lever page with hasNext and no next), page size caps and the sample
-// data itself.
+// data itself. A hostile mode (hostile.go) answers as a vendor under an
+// attacker's control would: redirects to another origin, wrong-shaped
+// 200s, endless pages, the key echoed in every encoding, and names
+// carrying terminal controls.
 package standin
 
 import (
