@@ -28,13 +28,15 @@ lint:
 	$(GO) run $(STATICCHECK) ./...
 
 # FUZZTIME per fuzz target: the steps validators, the output sanitizer
-# (termsafe) and the credential scrubber (httpx).
-FUZZ_PKGS := ./internal/steps ./internal/termsafe ./internal/clients/httpx
-FUZZTIME  ?= 60s
+# (termsafe) and the credential scrubber (scrub). New inputs are minimized
+# for at most FUZZMINIMIZETIME, so minimizing cannot eat a target's time.
+FUZZ_PKGS        := ./internal/steps ./internal/termsafe ./internal/scrub
+FUZZTIME         ?= 60s
+FUZZMINIMIZETIME ?= 2s
 fuzz:
 	for p in $(FUZZ_PKGS); do \
 		for t in $$($(GO) test -list '^Fuzz' $$p | grep ^Fuzz); do \
-			$(GO) test $$p -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; \
+			$(GO) test $$p -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) || exit 1; \
 		done; \
 	done
 

@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/patchbay/patchbay/internal/scrub"
 )
 
 // Defaults for Options fields left zero.
@@ -108,7 +110,7 @@ type Client struct {
 	vendor       string
 	base         *url.URL
 	hc           *http.Client
-	scrub        Scrubber
+	scrubber     scrub.Scrubber
 	userAgent    string
 	timeout      time.Duration
 	maxRetries   int
@@ -152,7 +154,7 @@ func New(hc *http.Client, cfg Config, opts Options) (*Client, error) {
 		vendor:       cfg.Vendor,
 		base:         base,
 		hc:           &wrapped,
-		scrub:        NewScrubber(cfg.Auth.Secret),
+		scrubber:     scrub.New(cfg.Auth.Secret),
 		timeout:      orDuration(opts.Timeout, DefaultTimeout),
 		maxRetries:   opts.MaxRetries,
 		maxBody:      opts.MaxBody,
@@ -460,11 +462,11 @@ func (c *Client) attempt(ctx context.Context, method, path, target string, paylo
 		return res, fmt.Errorf("%w: empty body", ErrMalformed)
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return res, fmt.Errorf("%w: %s", ErrMalformed, c.scrub.Scrub(err.Error()))
+		return res, fmt.Errorf("%w: %s", ErrMalformed, c.scrubber.String(err.Error()))
 	}
 	if sh, ok := out.(Shaped); ok {
 		if err := sh.CheckShape(); err != nil {
-			return res, fmt.Errorf("%w: %s", ErrMalformed, c.scrub.Scrub(err.Error()))
+			return res, fmt.Errorf("%w: %s", ErrMalformed, c.scrubber.String(err.Error()))
 		}
 	}
 	return res, nil
@@ -485,9 +487,9 @@ func (c *Client) statusError(status int, path string, body []byte, res result) e
 	case http.StatusTooManyRequests:
 		return &RateLimitError{RetryAfter: res.retryAfter}
 	case http.StatusServiceUnavailable:
-		return fmt.Errorf("%w: %w", ErrUnreachable, &UnexpectedError{Status: status, Excerpt: Excerpt(body, c.scrub)})
+		return fmt.Errorf("%w: %w", ErrUnreachable, &UnexpectedError{Status: status, Excerpt: Excerpt(body, c.scrubber)})
 	}
-	return &UnexpectedError{Status: status, Excerpt: Excerpt(body, c.scrub)}
+	return &UnexpectedError{Status: status, Excerpt: Excerpt(body, c.scrubber)}
 }
 
 // transportError maps a failure to get (or finish reading) a response.
@@ -527,7 +529,7 @@ func (c *Client) ctxError(ctx context.Context, err error) error {
 // part of it echoes the credential; errors.Is and errors.As still see err.
 func (c *Client) wrap(method, path string, err error) error {
 	err = fmt.Errorf("%s %s %s: %w", c.vendor, method, path, err)
-	if msg := c.scrub.Scrub(err.Error()); msg != err.Error() {
+	if msg := c.scrubber.String(err.Error()); msg != err.Error() {
 		return &scrubbedError{msg: msg, err: err}
 	}
 	return err
@@ -596,8 +598,8 @@ func (c *Client) emit(call Call) {
 	if c.onCall == nil {
 		return
 	}
-	call.Path = c.scrub.Scrub(call.Path)
-	call.Err = c.scrub.Scrub(call.Err)
+	call.Path = c.scrubber.String(call.Path)
+	call.Err = c.scrubber.String(call.Err)
 	c.onCall(call)
 }
 

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/patchbay/patchbay/internal/scrub"
 )
 
 const secret = "sk_live_SECRET-0123456789abcdef"
@@ -456,11 +458,11 @@ func TestSecretsNeverEscape(t *testing.T) {
 		if n := len([]rune(ue.Excerpt)); n > MaxExcerpt {
 			t.Errorf("excerpt has %d characters", n)
 		}
-		if !strings.Contains(ue.Excerpt, redacted) {
+		if !strings.Contains(ue.Excerpt, scrub.Marker) {
 			t.Errorf("excerpt %q shows no redaction", ue.Excerpt)
 		}
 		all := fmt.Sprintf("%v %+v", err, rec.all())
-		for _, form := range Forms(auth.Secret) {
+		for _, form := range scrub.Forms(auth.Secret) {
 			if strings.Contains(all, form) {
 				t.Fatalf("%s credential leaked: %s", auth.Scheme, all)
 			}

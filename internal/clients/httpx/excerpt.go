@@ -6,6 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/patchbay/patchbay/internal/scrub"
 	"github.com/patchbay/patchbay/internal/termsafe"
 )
 
@@ -15,14 +16,14 @@ const MaxExcerpt = 200
 // Excerpt turns an error body into at most MaxExcerpt characters of single-line
 // text, scrubbed of the credentials and safe for a terminal. When the body is
 // a JSON error object, its message fields are preferred over the raw bytes.
-func Excerpt(body []byte, s Scrubber) string {
+func Excerpt(body []byte, s scrub.Scrubber) string {
 	text := vendorMessage(body)
 	if text == "" {
 		text = strings.ToValidUTF8(string(body), "")
 	}
 	// Scrub before shortening, so a secret cut in half by the limit is still
 	// recognised whole.
-	text = s.Scrub(text)
+	text = s.String(text)
 	text = strings.Join(strings.FieldsFunc(text, func(r rune) bool {
 		return unicode.IsSpace(r) || unicode.IsControl(r)
 	}), " ")

@@ -13,6 +13,8 @@ import (
 
 	"github.com/godbus/dbus/v5"
 	"github.com/zalando/go-keyring"
+
+	"github.com/patchbay/patchbay/internal/scrub"
 )
 
 // Service is the keyring service name every patchbay secret is filed under.
@@ -285,7 +287,7 @@ func mapKeyringError(op keyringOp, err error, secret string) error {
 	}
 	detail := err.Error()
 	if secret != "" {
-		detail = strings.ReplaceAll(detail, secret, "[secret]")
+		detail = scrub.String(detail, secret) // every encoding, as for vendor answers
 	}
 	// Replace the cause with a scrubbed copy when it carried the secret, so errors.As cannot reach it either.
 	cause := err

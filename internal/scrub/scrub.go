@@ -1,4 +1,7 @@
-package httpx
+// Package scrub is patchbay's one credential scrubber: it removes a secret
+// from text in every encoding it could come back in, before any excerpt,
+// detail, event or message is kept or shown.
+package scrub
 
 import (
 	"bytes"
@@ -10,17 +13,17 @@ import (
 	"strings"
 )
 
-const redacted = "[redacted]"
+// Marker replaces every form of a secret.
+const Marker = "[redacted]"
 
 // Scrubber removes credentials from text in every encoding a vendor (or an
-// error message) could echo them back in. It is the one place patchbay
-// scrubs: excerpts, error messages and the call log all go through it.
+// error message) could echo them back in.
 type Scrubber struct {
 	forms []string // longest first, so a longer encoding is not half-replaced by a shorter one
 }
 
-// NewScrubber recognises every form (see Forms) of each non-empty secret.
-func NewScrubber(secrets ...string) Scrubber {
+// New recognises every form (see Forms) of each non-empty secret.
+func New(secrets ...string) Scrubber {
 	var forms []string
 	for _, s := range secrets {
 		forms = append(forms, Forms(s)...)
@@ -29,16 +32,16 @@ func NewScrubber(secrets ...string) Scrubber {
 	return Scrubber{forms: slices.Compact(forms)}
 }
 
-// Scrub replaces every recognised form in text with "[redacted]".
-func (s Scrubber) Scrub(text string) string {
+// String replaces every recognised form in text with Marker.
+func (s Scrubber) String(text string) string {
 	for _, f := range s.forms {
-		text = strings.ReplaceAll(text, f, redacted)
+		text = strings.ReplaceAll(text, f, Marker)
 	}
 	return text
 }
 
-// Scrub is NewScrubber(secrets...).Scrub(text).
-func Scrub(text string, secrets ...string) string { return NewScrubber(secrets...).Scrub(text) }
+// String is New(secrets...).String(text).
+func String(text string, secrets ...string) string { return New(secrets...).String(text) }
 
 // Forms lists the encodings of secret that come back in practice: raw; URL
 // query- and path-escaped (either hex case); standard and URL-safe base64,
