@@ -10,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/patchbay/patchbay/internal/app"
 	"github.com/patchbay/patchbay/internal/steps"
@@ -54,6 +55,9 @@ type stepModel struct {
 
 	copied map[int]bool
 	flash  string
+	// states are the integration's steps as recorded when the screen
+	// opened, for the stepper.
+	states []app.StepView
 	// backTo words where enter and esc lead once the step is done when not
 	// home ("back to the rotation").
 	backTo string
@@ -77,6 +81,7 @@ func newStepModel(c *common, seq int, iv app.IntegrationView, stepID string, set
 		integ:  run.Integration,
 		step:   run.Step,
 		run:    run,
+		states: iv.Steps,
 		copied: map[int]bool{},
 		spin:   spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.styles.Spinner)),
 	}, true
@@ -507,19 +512,65 @@ func (m *stepModel) FullHelp() [][]key.Binding {
 
 func (m *stepModel) headerHeight() int { return 3 }
 
+// status is the step's state as this screen knows it: as recorded, or
+// done with its new proof once this run is.
+func (m *stepModel) status() (steps.Status, steps.Proof) {
+	if m.phase == phaseDone {
+		return steps.StatusDone, m.run.Outcome().Proof
+	}
+	return m.run.Was.Status, m.run.Was.Proof
+}
+
 func (m *stepModel) header() string {
 	s := m.c.styles
 	w := max(m.width, 1)
-	pos := fmt.Sprintf("%s · step %d of %d", m.integ.Name, m.run.Index+1, len(m.integ.Steps))
-	if m.run.Setup {
-		pos += " · guided setup"
+	badge := s.ProofBadge(m.status())
+	stepper := m.stepper()
+	pos := func(name string) string {
+		p := fmt.Sprintf("%s · step %d of %d", name, m.run.Index+1, len(m.integ.Steps))
+		if m.run.Setup {
+			p += " · guided setup"
+		}
+		return p
 	}
-	badge := s.ProofBadge(m.run.Was.Status, m.run.Was.Proof)
-	line1 := truncate(s.Muted.Render(pos), max(w-lipglossWidth(badge)-1, 1))
+	// The integration's ID stands in for its name where the name would not fit.
+	where := pos(m.integ.Name)
+	if lipglossWidth(stepper)+1+len(where)+1+lipglossWidth(badge) > w {
+		where = pos(m.integ.ID)
+	}
+	left := stepper + " " + s.Muted.Render(where)
+	line1 := truncate(left, max(w-lipglossWidth(badge)-1, 1))
 	line1 = padRight(line1, max(w-lipglossWidth(badge), 0)) + badge
 	title := truncate(s.Title.Render(m.step.Title), w)
-	where := truncate(s.Muted.Render("Where: ")+s.Where.Render(m.step.Where), w)
-	return fit(line1+"\n"+title+"\n"+where, w, 3)
+	place := truncate(s.Muted.Render("Where: ")+s.Where.Render(m.step.Where), w)
+	return fit(line1+"\n"+title+"\n"+place, w, 3)
+}
+
+// stepper is the integration's steps in a few cells, each a state's mark
+// and the step's number (✓ done, ? unverified, ↻ needs re-run, · to do),
+// the current one highlighted: where you are at a glance, in colour or
+// without (the marks, not the colours, carry the meaning).
+func (m *stepModel) stepper() string {
+	s := m.c.styles
+	parts := make([]string, 0, len(m.integ.Steps))
+	for i, st := range m.integ.Steps {
+		status, proof := steps.StatusTodo, steps.Proof("")
+		for _, sv := range m.states {
+			if sv.Step.ID == st.ID {
+				status, proof = sv.Status, sv.Proof
+			}
+		}
+		if i == m.run.Index {
+			status, proof = m.status()
+		}
+		cell := s.StepMark(status, proof) + s.Muted.Render(strconv.Itoa(i+1))
+		if i == m.run.Index {
+			// Reverse video in either style.
+			cell = s.Selected.Render("▸" + ansi.Strip(cell))
+		}
+		parts = append(parts, cell)
+	}
+	return strings.Join(parts, " ")
 }
 
 func (m *stepModel) View() string {

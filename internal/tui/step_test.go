@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/patchbay/patchbay/internal/app"
 	"github.com/patchbay/patchbay/internal/steps"
 )
@@ -564,4 +566,57 @@ func TestStepWarnsOfEarlierStepsNotDone(t *testing.T) {
 	h.mustSee("Not done yet before this step: Create the Lever API key for ChartHop.")
 	h = newHarness(t, newFakeBackend(fixture(0)), 120, 50, withMode(ModeRunStep, "vetty-chattr", "vetty-webhook"))
 	h.mustNotSee("Not done yet")
+}
+
+// The step screen shows where you are: a stepper of the integration's
+// steps with their states, and a header that says done once the step is.
+func TestStepperAndHeaderFollowTheRun(t *testing.T) {
+	fb := newFakeBackend(fixture(0))
+	h := newHarness(t, fb, 80, 24)
+	h.press("down", "s") // certn-lever, guided setup
+	h.mustSee("▸·1 ·2 ·3 ·4 ·5 ·6", "step 1 of 6", "· todo")
+	h.press("enter")
+	h.mustSee("Lever region")
+	h.press("enter") // US
+	h.mustSee("Lever API key")
+	h.typeText("lever-key-for-the-stepper-0001")
+	h.press("enter")
+	h.mustSee("done ✓", "▸✓1 ·2 ·3", "✓ verified")
+	h.mustNotSee("· todo")
+	h.press("enter") // the next step
+	h.mustSee("✓1 ▸·2 ·3", "step 2 of 6")
+}
+
+// States keep their meaning without colour: each has its own mark, and in
+// colour each its own style, the same in the stepper and the badges.
+func TestStateMarksAreDistinctInColourAndWithout(t *testing.T) {
+	states := []struct {
+		status steps.Status
+		proof  steps.Proof
+	}{
+		{steps.StatusDone, steps.ProofVerified},
+		{steps.StatusDone, steps.ProofUnverified},
+		{steps.StatusNeedsRerun, steps.ProofVerified},
+		{steps.StatusTodo, ""},
+	}
+	for _, styles := range []*Styles{NewStyles(true), PlainStyles()} {
+		seenPlain, seenStyled := map[string]bool{}, map[string]bool{}
+		for _, st := range states {
+			mark := styles.StepMark(st.status, st.proof)
+			plain := ansi.Strip(mark)
+			if seenPlain[plain] {
+				t.Errorf("plain=%v: mark %q is used twice", styles.Plain, plain)
+			}
+			seenPlain[plain] = true
+			if !styles.Plain {
+				if seenStyled[mark] || mark == plain {
+					t.Errorf("the colour mark for %v/%v is not styled apart: %q", st.status, st.proof, mark)
+				}
+				seenStyled[mark] = true
+				if badge := styles.ProofBadge(st.status, st.proof); !strings.HasPrefix(badge, mark[:strings.Index(mark, plain)]) {
+					t.Errorf("the badge %q and the mark %q of %v/%v are not the same colour", badge, mark, st.status, st.proof)
+				}
+			}
+		}
+	}
 }

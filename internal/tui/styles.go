@@ -178,6 +178,20 @@ func (s *Styles) ProofBadge(status steps.Status, proof steps.Proof) string {
 	return st.Render("✓ done")
 }
 
+// StepMark is a step's state as one styled mark for the stepper; the mark,
+// not the colour, carries the meaning (NO_COLOR keeps it).
+func (s *Styles) StepMark(status steps.Status, proof steps.Proof) string {
+	switch {
+	case status == steps.StatusNeedsRerun:
+		return s.rerun.Render("↻")
+	case status != steps.StatusDone:
+		return s.todo.Render("·")
+	case proof == steps.ProofUnverified:
+		return s.ProofStyle(proof).Render("?")
+	}
+	return s.ProofStyle(proof).Render("✓")
+}
+
 // ProofStyle is the style of a proof's badge and word.
 func (s *Styles) ProofStyle(proof steps.Proof) lipgloss.Style {
 	if st, ok := s.proof[proof]; ok {
