@@ -129,6 +129,9 @@ func (f *Factory) demoService(ctx context.Context, srv *standin.Servers, dbPath 
 	f.Globals.Profile = profile
 	return newService(db, st, profile, newVendors(&app.URLs{
 		Lever: srv.LeverURL, Certn: srv.CertnURL, Vetty: srv.VettyURL, ChartHop: srv.ChartHopURL,
+		// The EU region has its own deployment, as at Lever, so a demo key
+		// of the other region shows the region being found and recorded.
+		LeverEU: srv.LeverEUURL,
 	})), nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/patchbay/patchbay/internal/clients/standin"
 	"github.com/patchbay/patchbay/internal/clients/vetty"
@@ -241,5 +242,22 @@ func TestStagesWithoutNextAreNotFalseDrift(t *testing.T) {
 	got := findOutcome(t, e.refresh(t), "certn-lever", CheckTriggerStage)
 	if got.Result == ResultDrift || got.Result == ResultValid || !strings.Contains(got.Detail, "no next token") {
 		t.Fatalf("trigger stage: %+v", got)
+	}
+}
+
+// A step run whose check failed on a guess says so (not "couldn't reach
+// the vendor") and offers no unverified completion.
+func TestStepRunFailureNamesAGuess(t *testing.T) {
+	e := newLiveEnv(t)
+	e.srv.Vetty.SetFault(standin.Fault{Kind: standin.FaultNotFound, Path: "/packages"})
+	_, out := e.check(t, "vetty-chattr", "vetty-key", vettyKeyValues, liveVettyKey)
+	run := loadedRun(t, "vetty-chattr", "vetty-key", StepView{}, StepLoad{})
+	if p := run.Submit(vettyKeyValues, map[string]string{"api_key": liveVettyKey}); p != nil {
+		t.Fatalf("answers refused: %+v", p)
+	}
+	run.Checked(out, nil, time.Second)
+	f := run.Failure()
+	if !f.Guess || f.Unreachable || run.CanCompleteUnverified() || !strings.Contains(f.Fix, "PATCHBAY_VETTY_URL") {
+		t.Fatalf("failure %+v", f)
 	}
 }
