@@ -67,7 +67,8 @@ func TestVerify(t *testing.T) {
 	}
 }
 
-func TestCasesFollowNextLinks(t *testing.T) {
+// Django REST Framework next links are inferred for the case list.
+func TestInferredCasesFollowNextLinks(t *testing.T) {
 	s, c := setup(t, standin.Options{PageSize: 3}, "certn-key")
 	cases, err := c.Cases(context.Background(), 0)
 	if err != nil {

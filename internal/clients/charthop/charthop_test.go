@@ -63,7 +63,8 @@ func TestVerify(t *testing.T) {
 	}
 }
 
-func TestJobsSpanPages(t *testing.T) {
+// The {data, next} envelope and from= cursor are inferred.
+func TestInferredJobsSpanPages(t *testing.T) {
 	s, c := setup(t, standin.Options{PageSize: 4}, "ch-token", "acme")
 	jobs, err := c.Jobs(context.Background(), []string{"title", "open"}, "")
 	if err != nil {

@@ -29,7 +29,8 @@ func setup(t *testing.T, opts standin.Options, key string) (*standin.Servers, *v
 	return s, c
 }
 
-func TestPackagesSpanPages(t *testing.T) {
+// Spring paging (page, size, last) is inferred for /packages.
+func TestInferredPackagesSpanPages(t *testing.T) {
 	s, c := setup(t, standin.Options{PageSize: 3}, "vetty-key")
 	pk, err := c.Packages(context.Background())
 	if err != nil {
