@@ -66,6 +66,13 @@ var (
 		Override: "PATCHBAY_LEVER_URL",
 		Advice:   "if your Lever account is in the EU and this persists, set PATCHBAY_LEVER_URL to the API address Lever gives you",
 	}
+	LeverKeyCheck = Inference{
+		ID: "lever.key_check", Vendor: "Lever",
+		What:   "the call patchbay proves a Lever key with (GET /stages, which every key Certn or ChartHop asks for can read)",
+		Value:  "GET /v1/stages?limit=1",
+		Source: "our reading of the permissions Certn and ChartHop ask for; /stages itself is documented",
+		// A 403 there is reported as what it is: forbidden on /stages.
+	}
 	CertnProductionHost = Inference{
 		ID: "certn.production_host", Vendor: "Certn",
 		What:     "patchbay's CertnCentric production address (api.certn.co)",
@@ -118,6 +125,13 @@ var (
 		Override: "PATCHBAY_VETTY_URL",
 		Advice:   "if this persists, check that PATCHBAY_VETTY_URL (or the default address) is Vetty's API; otherwise Vetty answers in a shape patchbay does not know yet",
 	}
+	VettyIPRange = Inference{
+		ID: "vetty.ip_range_refusal", Vendor: "Vetty",
+		What:   "that Vetty refuses a key used from outside its IP range with 401 or 403",
+		Value:  "401/403 on any call",
+		Source: "Vetty binds keys to an IP range (documented); how it refuses is not",
+		// Every Vetty 401 and 403 carries the hint (vetty.IPRangeHint).
+	}
 	ChartHopBearer = Inference{
 		ID: "charthop.bearer", Vendor: "ChartHop",
 		What:   "the header patchbay sends ChartHop's token in (Authorization: Bearer)",
@@ -140,8 +154,8 @@ var (
 // Table lists every inference, in the order of docs/vendor-apis.md.
 func Table() []Inference {
 	return []Inference{
-		LeverEUHost, CertnProductionHost, CertnCasesPage, CertnRateLimit,
-		VettyBaseURL, VettyPackages, VettyPackagesShape, ChartHopBearer, ChartHopJobPage,
+		LeverEUHost, LeverKeyCheck, CertnProductionHost, CertnCasesPage, CertnRateLimit,
+		VettyBaseURL, VettyPackages, VettyPackagesShape, VettyIPRange, ChartHopBearer, ChartHopJobPage,
 	}
 }
 

@@ -108,7 +108,7 @@ func (c *Client) explain(err error) error { return inferred.Explain(err, c.guess
 func (c *Client) API() *httpx.Client { return c.api }
 
 // Verify is the cheap "is this key valid" call: GET /stages?limit=1. Stages
-// are readable by every key Certn or ChartHop asks for.
+// are readable by every key Certn or ChartHop asks for (inferred.LeverKeyCheck).
 func (c *Client) Verify(ctx context.Context) error {
 	_, err := getPage[Stage](ctx, c, "/stages", url.Values{"limit": {"1"}})
 	return err

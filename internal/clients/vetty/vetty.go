@@ -44,7 +44,7 @@ const DefaultPageSize = 100
 
 // IPRangeHint is appended to 401/403 errors: Vetty binds each key to the IP
 // range chosen when it was created, so a valid key used from elsewhere is
-// refused the same way as a wrong one.
+// refused the same way as a wrong one (inferred.VettyIPRange).
 const IPRangeHint = "Vetty binds each API key to the IP range chosen when it was created; " +
 	"if this machine's public address is outside that range, Vetty refuses even a valid key"
 
