@@ -294,3 +294,34 @@ func TestInferredEUAddressStandinDoesNotResolve(t *testing.T) {
 		t.Fatalf("the guess is not named: %v", err)
 	}
 }
+
+// Lever's /users filters: email, accessRole, includeDeactivated (active
+// users only by default).
+func TestUsersFiltersAreLevers(t *testing.T) {
+	s := startStandins(t, standin.Options{PageSize: 2})
+	c := newClient(t, s, key, httpx.Options{})
+	ctx := context.Background()
+	count := func(f lever.UserFilter) int {
+		t.Helper()
+		us, err := c.Users(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range us {
+			if !f.IncludeDeactivated && !u.Active() {
+				t.Errorf("deactivated user %s listed without includeDeactivated", u.Name)
+			}
+		}
+		return len(us)
+	}
+	active, all := count(lever.UserFilter{}), count(lever.UserFilter{IncludeDeactivated: true})
+	if active == 0 || all != active+1 {
+		t.Fatalf("active %d, all %d", active, all)
+	}
+	if n := count(lever.UserFilter{Email: "priya@example.com"}); n != 1 {
+		t.Errorf("by email: %d users", n)
+	}
+	if n := count(lever.UserFilter{AccessRole: "super admin"}); n != 1 {
+		t.Errorf("by access role: %d users", n)
+	}
+}
