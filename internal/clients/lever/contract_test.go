@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/patchbay/patchbay/internal/clients/httpx"
 	"github.com/patchbay/patchbay/internal/clients/inferred"
 	"github.com/patchbay/patchbay/internal/clients/lever"
@@ -226,22 +228,27 @@ func TestConfidentialRequisitionsAreProbedWithTheConfidentialityFilter(t *testin
 	}
 }
 
-// Lever limits per key: clients given one limiter draw from one bucket.
+// Lever limits per key: clients given one limiter draw from one bucket. A
+// slow bucket (one token an hour) keeps the test independent of the
+// machine's speed.
 func TestOneLimiterPerKeyIsSharedByItsClients(t *testing.T) {
 	s := startStandins(t, standin.Options{})
-	shared := lever.NewLimiter()
+	shared := rate.NewLimiter(rate.Every(time.Hour), 2)
 	var waits noWait
 	a := newClient(t, s, key, httpx.Options{Limiter: shared, Sleep: waits.sleep})
-	b := newClient(t, s, key, httpx.Options{Limiter: shared, Sleep: waits.sleep})
+	b := newClient(t, s, key, httpx.Options{Limiter: shared, Sleep: waits.sleep, MaxRetryWait: 2 * time.Hour, Timeout: 3 * time.Hour})
 	ctx := context.Background()
-	for range lever.DefaultBurst {
+	for range 2 {
 		if err := a.Verify(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
+	if len(waits.d) != 0 {
+		t.Fatalf("the burst waited: %v", waits.d)
+	}
 	b.Verify(ctx) // the bucket a emptied: b must wait for a token
-	if len(waits.d) == 0 {
-		t.Fatal("a second client with the same limiter did not wait after the first spent the burst")
+	if len(waits.d) != 1 || waits.d[0] < 30*time.Minute {
+		t.Fatalf("a second client with the same limiter waited %v after the first spent the burst", waits.d)
 	}
 }
 
