@@ -103,6 +103,7 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.help.Styles = m.c.styles.Help
 			if m.step != nil {
 				m.step.spin.Style = m.c.styles.Spinner
+				m.step.layout()
 			}
 			if m.home.dash != nil {
 				m.home.dash.SetStyles()
@@ -238,7 +239,7 @@ func (m *rootModel) quit() tea.Cmd {
 			return tea.Quit
 		}
 		m.quitAfterSave = true
-		m.flash = "saving… patchbay quits when the save is done (ctrl+c again quits now)"
+		m.flash = "saving… patchbay quits when the save is done (" + m.c.keys.ForceQuit.Help().Key + " again quits now)"
 		return nil
 	}
 	if m.step != nil {
@@ -295,7 +296,7 @@ func (m *rootModel) start(ov app.Overview) tea.Cmd {
 	if step == "" {
 		step = iv.NextStep
 		if step == "" {
-			m.flash = iv.Integration.Name + " is already set up: s walks it again, enter re-runs one step"
+			m.flash = iv.Integration.Name + " is already set up: " + m.c.keys.Setup.Help().Key + " walks it again, " + m.c.keys.Open.Help().Key + " re-runs one step"
 			return nil
 		}
 	}

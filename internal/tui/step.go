@@ -8,6 +8,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/huh/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -64,8 +65,11 @@ type stepModel struct {
 	// showLink prints the link prominently: the browser could not be opened.
 	showLink bool
 
-	spin   spinner.Model
-	scroll int
+	spin spinner.Model
+	// body scrolls lines, the phase's text below the header; both are
+	// computed in Update and SetSize (layout), so View only draws.
+	body   viewport.Model
+	lines  []string
 	width  int
 	height int
 }
@@ -84,6 +88,7 @@ func newStepModel(c *common, seq int, iv app.IntegrationView, stepID string, set
 		states: iv.Steps,
 		copied: map[int]bool{},
 		spin:   spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.styles.Spinner)),
+		body:   viewport.New(),
 	}, true
 }
 
@@ -152,9 +157,28 @@ func (m *stepModel) SetSize(width, height int) {
 	if m.form != nil {
 		m.form = m.form.WithWidth(width).WithHeight(m.formHeight())
 	}
+	m.layout()
+}
+
+// layout computes the phase's text for the current state and size. The
+// form draws itself, so it needs none.
+func (m *stepModel) layout() {
+	m.body.SetWidth(max(m.width, 0))
+	m.body.SetHeight(max(m.height-m.headerHeight()-1, 0))
+	if m.phase == phaseForm && m.form != nil || m.width <= 0 || m.height <= 0 {
+		return
+	}
+	m.lines = m.bodyLines()
+	m.body.SetContentLines(m.lines)
 }
 
 func (m *stepModel) Update(msg tea.Msg) tea.Cmd {
+	cmd := m.update(msg)
+	m.layout()
+	return cmd
+}
+
+func (m *stepModel) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case spinner.TickMsg:
 		if !m.busy() {
@@ -169,7 +193,7 @@ func (m *stepModel) Update(msg tea.Msg) tea.Cmd {
 		}
 		m.run.Loaded(msg.load, msg.err)
 		m.follow()
-		m.scroll = 0
+		m.body.GotoTop()
 		return nil
 	case checkMsg:
 		return m.onCheck(msg)
@@ -215,10 +239,10 @@ func (m *stepModel) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.c.keys
 	switch {
 	case key.Matches(msg, k.Up):
-		m.scroll = max(0, m.scroll-1)
+		m.body.ScrollUp(1)
 		return nil
 	case key.Matches(msg, k.Down):
-		m.scroll++ // View clamps it to the content
+		m.body.ScrollDown(1)
 		return nil
 	}
 	switch m.phase {
@@ -445,7 +469,7 @@ func (m *stepModel) onComplete(msg completeMsg) tea.Cmd {
 	if msg.err != nil {
 		return nil
 	}
-	m.scroll = 0
+	m.body.GotoTop()
 	return emit(refreshMsg{})
 }
 
@@ -596,25 +620,23 @@ func (m *stepModel) View() string {
 	}
 	// The last line is the footer: the latest notice, else where the
 	// scroll is when the phase has more lines than fit.
-	content := m.bodyLines()
 	avail := max(bodyH-1, 0)
-	maxScroll := max(len(content)-avail, 0)
-	m.scroll = min(m.scroll, maxScroll)
-	visible := content[m.scroll:min(len(content), m.scroll+avail)]
+	shown := visible(&m.body, m.lines)
 	footer := ""
 	switch {
 	case m.flash != "":
 		footer = m.flash
-	case maxScroll > 0:
-		footer = m.c.styles.Muted.Render(fmt.Sprintf("↑↓/jk scroll · lines %d-%d of %d", m.scroll+1, m.scroll+len(visible), len(content)))
+	case len(m.lines) > avail:
+		sc := m.c.keys.Scroll.Help()
+		footer = m.c.styles.Muted.Render(fmt.Sprintf("%s %s · lines %d-%d of %d", sc.Key, sc.Desc, m.body.YOffset()+1, m.body.YOffset()+len(shown), len(m.lines)))
 	}
 	var b strings.Builder
 	b.WriteString(head)
-	for _, l := range visible {
+	for _, l := range shown {
 		b.WriteString("\n" + truncate(l, m.width))
 	}
 	if footer != "" {
-		for i := len(visible); i < avail; i++ {
+		for i := len(shown); i < avail; i++ {
 			b.WriteString("\n")
 		}
 		b.WriteString("\n" + truncate(footer, m.width))
@@ -624,7 +646,7 @@ func (m *stepModel) View() string {
 
 // scrollable reports whether the current phase has more lines than fit.
 func (m *stepModel) scrollable() bool {
-	return len(m.bodyLines()) > m.height-m.headerHeight()-1
+	return len(m.lines) > m.height-m.headerHeight()-1
 }
 
 func (m *stepModel) formFooter() string {
@@ -673,7 +695,7 @@ func (m *stepModel) bodyLines() []string {
 	case phaseLoadError:
 		add("")
 		hang(s.Error.Render("✗ ")+"", "Couldn't load this step: "+plainErr(m.run.LoadErr))
-		add(s.Muted.Render("Nothing was changed. Press r to try again, esc to go back."))
+		add(s.Muted.Render("Nothing was changed. Press " + m.c.keys.Retry.Help().Key + " to try again, " + m.c.keys.Back.Help().Key + " to go back."))
 	case phaseRead:
 		m.instructions(add, hang)
 	case phaseChecking:
@@ -683,7 +705,7 @@ func (m *stepModel) bodyLines() []string {
 			what = "Checking with the vendor…"
 		}
 		add(spin + " " + what)
-		add(s.Muted.Render(fmt.Sprintf("Gives up after %s; esc cancels. Nothing is saved until the check passes.", m.c.checkTimeout)))
+		add(s.Muted.Render(fmt.Sprintf("Gives up after %s; %s cancels. Nothing is saved until the check passes.", m.c.checkTimeout, m.c.keys.Cancel.Help().Key)))
 		m.warningLines(hang)
 	case phaseFailed:
 		add("")
@@ -722,7 +744,7 @@ func (m *stepModel) bodyLines() []string {
 	case phaseSaveFailed:
 		add("")
 		hang(s.Error.Render("✗ "), "Couldn't save: "+plainErr(m.run.Failure().SaveErr))
-		add(s.Muted.Render("Nothing was stored: the step is as it was. r tries again."))
+		add(s.Muted.Render("Nothing was stored: the step is as it was. " + m.c.keys.Retry.Help().Key + " tries again."))
 	case phaseDone:
 		out := m.run.Outcome()
 		add("")
@@ -733,19 +755,20 @@ func (m *stepModel) bodyLines() []string {
 		m.outcomeWarnings(hang)
 		add("")
 		next := m.run.NextStep()
+		enter := m.c.keys.Continue.Help().Key + ": "
 		switch {
 		case m.run.Setup && next != nil:
-			add(s.Muted.Render("enter: next step — ") + next.Title)
+			add(s.Muted.Render(enter+"next step — ") + next.Title)
 		case m.run.Setup:
-			add(s.OK.Render(m.integ.Name+": every step is done.") + s.Muted.Render(" enter: back home"))
+			add(s.OK.Render(m.integ.Name+": every step is done.") + s.Muted.Render(" "+enter+"back home"))
 		case m.backTo != "":
-			add(s.Muted.Render("enter: " + m.backTo))
+			add(s.Muted.Render(enter + m.backTo))
 		default:
-			add(s.Muted.Render("enter: back home"))
+			add(s.Muted.Render(enter + "back home"))
 		}
 		if h := m.run.Handoff(); h != "" {
 			add("")
-			add(s.Title.Render("Hand-off message") + s.Muted.Render(" (c copies it)"))
+			add(s.Title.Render("Hand-off message") + s.Muted.Render(" ("+m.c.keys.Copy.Help().Key+" copies it)"))
 			for _, l := range strings.Split(strings.TrimRight(h, "\n"), "\n") {
 				hang("  ", l)
 			}
@@ -776,12 +799,12 @@ func (m *stepModel) instructions(add func(string), hang func(string, string)) {
 		if m.showLink {
 			hang(s.Warn.Render("Open this link: "), s.Link.Render(m.step.Link))
 		} else {
-			hang(s.Muted.Render("Link: "), s.Link.Render(m.step.Link)+s.Muted.Render("  (o opens it)"))
+			hang(s.Muted.Render("Link: "), s.Link.Render(m.step.Link)+s.Muted.Render("  ("+m.c.keys.OpenLink.Help().Key+" opens it)"))
 		}
 	}
 	if len(m.step.Copy) > 0 {
 		add("")
-		add(s.Title.Render("To paste elsewhere") + s.Muted.Render(" (c copies the next, 1-9 a given one)"))
+		add(s.Title.Render("To paste elsewhere") + s.Muted.Render(" ("+m.c.keys.Copy.Help().Key+" copies the next, "+m.c.keys.CopyN.Help().Key+" a given one)"))
 		for i, it := range m.step.Copy {
 			mark := ""
 			if m.copied[i] {
@@ -834,13 +857,13 @@ func (m *stepModel) instructions(add func(string), hang func(string, string)) {
 			m.c.keys.VerifyNow.Help().Key+" checks it now; it turns verified when the vendor accepts it.")
 	}
 	if len(m.step.Fields) == 0 {
-		add(s.Muted.Render("Nothing to type here: press enter to check and complete this step."))
+		add(s.Muted.Render("Nothing to type here: press " + m.c.keys.Answer.Help().Key + " to check and complete this step."))
 	} else {
 		var names []string
 		for _, f := range m.step.Fields {
 			names = append(names, f.Label)
 		}
-		add(s.Muted.Render("Press enter to answer: " + strings.Join(names, ", ") + "."))
+		add(s.Muted.Render("Press " + m.c.keys.Answer.Help().Key + " to answer: " + strings.Join(names, ", ") + "."))
 	}
 }
 
