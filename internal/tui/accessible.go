@@ -17,6 +17,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/app"
 	"github.com/patchbay/patchbay/internal/steps"
+	"github.com/patchbay/patchbay/internal/termsafe"
 )
 
 // RunAccessible runs the same steps as Run as plain line-by-line prompts, for
@@ -50,8 +51,9 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 		rawIn:  in,
 		in:     newLineReader(in),
 		rawOut: out,
-		// Screen readers read escape codes aloud: strip every one.
-		out: &colorprofile.Writer{Forward: out, Profile: colorprofile.NoTTY},
+		// Screen readers read escape codes aloud: strip every one; what
+		// came from outside is then shown, never obeyed (termsafe).
+		out: &colorprofile.Writer{Forward: termsafe.NewWriter(out), Profile: colorprofile.NoTTY},
 	}
 	a.c.animate = false
 	switch opts.Mode {

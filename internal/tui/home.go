@@ -11,6 +11,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/app"
 	"github.com/patchbay/patchbay/internal/steps"
+	"github.com/patchbay/patchbay/internal/termsafe"
 )
 
 // homePane is the pane of the home screen that has the keyboard.
@@ -480,7 +481,7 @@ func (m *homeModel) dashboardFixed(w int, now time.Time) []string {
 	}
 	fixed = append(fixed, wrapLines(summary, w)...)
 	for _, a := range iv.Attention {
-		fixed = append(fixed, wrapLines(s.Warn.Render("! ")+a, w)...)
+		fixed = append(fixed, wrapLines(s.Warn.Render("! ")+termsafe.String(a), w)...)
 	}
 	for _, sv := range unverifiedSteps(iv) {
 		fixed = append(fixed, hangLines(s.ProofStyle(steps.ProofUnverified).Render("? "),
@@ -519,7 +520,7 @@ func (m *homeModel) dashboardFixed(w int, now time.Time) []string {
 		line := fmt.Sprintf("%s %s · %s", ch.Name, s.LiveResult(ch.Result), ago(now, ch.CheckedAt))
 		fixed = append(fixed, hangLines("  ", line, w)...)
 		if ch.Detail != "" {
-			fixed = append(fixed, hangLines("    ", s.Muted.Render(ch.Detail), w)...)
+			fixed = append(fixed, hangLines("    ", s.Muted.Render(termsafe.String(ch.Detail)), w)...)
 		}
 	}
 
@@ -532,7 +533,7 @@ func (m *homeModel) dashboardFixed(w int, now time.Time) []string {
 
 func (m *homeModel) eventLine(ev app.EventView, now time.Time, w int) string {
 	s := m.c.styles
-	what := ev.Summary
+	what := termsafe.String(ev.Summary)
 	if what == "" {
 		what = ev.Kind
 	}
