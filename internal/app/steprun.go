@@ -238,12 +238,6 @@ func (r *StepRun) initAnswers() {
 // for every other step.
 func (r *StepRun) Rules() *OptionRules { return r.rules }
 
-// Prior returns the recorded answers of the steps this one depends on.
-func (r *StepRun) Prior() steps.Answers { return r.load.Prior }
-
-// CopyItems are the values this step asks the admin to paste elsewhere.
-func (r *StepRun) CopyItems() []steps.CopyItem { return r.Step.Copy }
-
 // FieldPlan is one field as a front end asks for it.
 type FieldPlan struct {
 	Field steps.Field

@@ -225,3 +225,20 @@ func runAccessibleWithClipboard(t *testing.T, fb *fakeBackend, native *[]string,
 	}
 	return out.String(), err
 }
+
+// Issue 12: a refused answer is never offered as the next prompt's default.
+func TestAccessibleRefusedAnswerIsNotTheDefault(t *testing.T) {
+	fb := newFakeBackend(fixture(0))
+	fb.inputs["vetty-chattr/vetty-key"] = appStepInput(map[string]string{"user": "ops@acme.test", "ip_allowlist": "203.0.113.0/24"}, nil)
+	out, err := runAccessible(t, fb, ModeRunStep, "vetty-chattr", "vetty-key",
+		"", "300.1.1.1/8", "", "", typedSecret)
+	if err != nil {
+		t.Fatalf("RunAccessible: %v\n%s", err, out)
+	}
+	if strings.Contains(out, "Enter keeps: 300.1.1.1/8") {
+		t.Errorf("the refused range is offered as the default:\n%s", out)
+	}
+	if !strings.Contains(out, "That answer does not work: IP range") || len(fb.completes) != 1 || fb.completes[0].sub.Values["ip_allowlist"] != "203.0.113.0/24" {
+		t.Errorf("completes = %+v\n%s", fb.completes, out)
+	}
+}

@@ -119,7 +119,8 @@ func TestStepSecretRequiredWhenNoneStored(t *testing.T) {
 	if len(fb.checks) != 0 {
 		t.Fatalf("checked with no secret: %d checks", len(fb.checks))
 	}
-	h.mustSee("Vetty API key")
+	// Issue 13.7: the message names its subject (it read "✗ is empty").
+	h.mustSee("✗ Vetty API key is needed: none is stored yet")
 	if h.m.step.phase != phaseForm {
 		t.Errorf("phase = %v, want the form still open", h.m.step.phase)
 	}
