@@ -6,15 +6,30 @@ import "github.com/patchbay/patchbay/internal/store/secrets"
 // tag, hooks_test.go in go test), so a release binary has none.
 var testHooks struct {
 	crash      func(getenv func(string) string) func(string)
+	pause      func(getenv func(string) string) func(string)
 	workFactor func(getenv func(string) string) (int, error)
 }
 
-// crashHook returns the Service.Phase hook a test asks for, or nil.
+// crashHook returns the Service.Phase hook a test asks for (a crash or a
+// pause at a point), or nil.
 func (f *Factory) crashHook() func(string) {
-	if testHooks.crash == nil {
+	var hooks []func(string)
+	for _, newHook := range []func(func(string) string) func(string){testHooks.crash, testHooks.pause} {
+		if newHook == nil {
+			continue
+		}
+		if h := newHook(f.getenv); h != nil {
+			hooks = append(hooks, h)
+		}
+	}
+	if len(hooks) == 0 {
 		return nil
 	}
-	return testHooks.crash(f.getenv)
+	return func(point string) {
+		for _, h := range hooks {
+			h(point)
+		}
+	}
 }
 
 // vaultOptions are the vault's defaults, or a test's lower work factor.

@@ -197,7 +197,7 @@ func (s *Service) reset(ctx context.Context, plan ResetPlan, removeSecrets bool,
 				Phase: PhaseCommitted, Meta: ownedMeta(map[string]string{"reason": reason, "last4": sv.Last4}),
 			})
 			if err != nil {
-				return err
+				return secretBusy(in.ID, sv.Key, err)
 			}
 			ops[sv.Key] = id
 			if err := tx.DeleteSecretMeta(ctx, s.Profile, in.ID, sv.Key); err != nil {

@@ -139,6 +139,9 @@ func (s *Service) PlanRotation(ctx context.Context, integration, key string) (Ro
 	if err != nil {
 		return RotationPlan{}, err
 	}
+	if err := s.secretInFlight(ctx, in.ID, key); err != nil {
+		return RotationPlan{}, err
+	}
 	if meta.Previous != nil {
 		return RotationPlan{}, fmt.Errorf("%w: the %s rotated out (%s) is kept until you confirm it was revoked in the vendor's UI (%s); confirm the revocation of the previous key first: patchbay rotate --revoked %s/%s",
 			ErrPreviousKept, key, Ending(meta.Previous.Last4), RevokeGuidance(in, key), in.ID, key)

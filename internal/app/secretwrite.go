@@ -33,11 +33,25 @@ const (
 
 // Phase names passed to Service.Phase, in order, for crash tests.
 const (
+	PointPlanned   = "planned"   // the write is about to start: nothing recorded or stored yet
 	PointRecorded  = "recorded"  // pending operation recorded
 	PointStaged    = "staged"    // staging entry written
 	PointCommitted = "committed" // database transaction committed
 	PointPromoted  = "promoted"  // real account written, staging not yet deleted
 )
+
+// ErrSecretBusy: another change of the same secret (a write, rotation or
+// removal) is in flight, in this or another patchbay. It reads on from
+// "another change of INTEGRATION/KEY is" (see secretBusy).
+var ErrSecretBusy = errors.New("in progress")
+
+// secretBusy words ErrPendingOpExists for the admin; other errors pass.
+func secretBusy(integration, key string, err error) error {
+	if !errors.Is(err, store.ErrPendingOpExists) {
+		return err
+	}
+	return fmt.Errorf("another change of %s/%s is %w; try again once it has finished", integration, key, ErrSecretBusy)
+}
 
 func stagingAccount(account string) string  { return account + ".staging" }
 func previousAccount(account string) string { return account + ".previous" }
@@ -63,6 +77,7 @@ func (s *Service) writeSecrets(ctx context.Context, integration string, writes [
 	if len(writes) == 0 {
 		return s.DB.Tx(ctx, commit)
 	}
+	s.phase(PointPlanned)
 	type staged struct {
 		w       secretWrite
 		op      int64
@@ -86,14 +101,17 @@ func (s *Service) writeSecrets(ctx context.Context, integration string, writes [
 		for _, st := range done {
 			_ = s.Secrets.Delete(rctx, stagingAccount(st.account))
 			if st.copied {
-				// Rotation refuses to start while a previous value is kept,
-				// so this copy is ours alone: the old value stays current.
+				// The claim and the check above make this copy ours
+				// alone: the old value stays current.
 				_ = s.Secrets.Delete(rctx, previousAccount(st.account))
 			}
 			_ = s.DB.DeletePendingOp(rctx, st.op)
 		}
 		return cause
 	}
+	// Every secret is claimed (its pending operation recorded) before the
+	// store is touched: a second change of one of them, here or in another
+	// patchbay, is refused while this one is in flight.
 	for _, w := range writes {
 		account := secrets.Account(s.Profile, integration, w.Key)
 		op := w.Op
@@ -106,10 +124,29 @@ func (s *Service) writeSecrets(ctx context.Context, integration string, writes [
 			Meta: ownedMeta(map[string]string{"keep_previous": fmt.Sprint(w.KeepPrevious)}),
 		})
 		if err != nil {
-			return rollback(fmt.Errorf("recording the write of %s: %w", w.Key, err))
+			return rollback(secretBusy(integration, w.Key, err))
 		}
 		done = append(done, staged{w: w, op: id, account: account})
 		s.phase(PointRecorded)
+	}
+	// Claimed, the secrets cannot change under us; but another patchbay
+	// may have rotated one between our plan and our claim. Its previous
+	// copy is then kept, and copying over it (or deleting it on rollback)
+	// would lose the value the admin must still revoke.
+	for _, st := range done {
+		if !st.w.KeepPrevious {
+			continue
+		}
+		cur, err := s.DB.Secret(ctx, s.Profile, integration, st.w.Key)
+		if err == nil && cur.Previous != nil {
+			err = fmt.Errorf("%w: another patchbay rotated %s/%s meanwhile, and its previous value awaits revocation; run patchbay status and try again", ErrChangedMeanwhile, integration, st.w.Key)
+		}
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return rollback(err)
+		}
+	}
+	for i := range done {
+		st, w, account := &done[i], done[i].w, done[i].account
 		if err := s.Secrets.Set(ctx, stagingAccount(account), w.Value); err != nil {
 			return rollback(fmt.Errorf("storing %s in the %s: %w", w.Key, s.Secrets.Backend().Name, err))
 		}
@@ -117,7 +154,7 @@ func (s *Service) writeSecrets(ctx context.Context, integration string, writes [
 			old, err := s.Secrets.Get(ctx, account)
 			switch {
 			case err == nil:
-				done[len(done)-1].copied = true
+				st.copied = true
 				if err := s.Secrets.Set(ctx, previousAccount(account), old); err != nil {
 					return rollback(fmt.Errorf("keeping the previous %s: %w", w.Key, err))
 				}
@@ -278,6 +315,21 @@ const ownerTTL = 10 * time.Minute
 func ownedMeta(meta map[string]string) map[string]string {
 	meta["pid"] = strconv.Itoa(os.Getpid())
 	return meta
+}
+
+// secretInFlight refuses, before any vendor call or store access, a change
+// of a secret whose write another patchbay is making right now.
+func (s *Service) secretInFlight(ctx context.Context, integration, key string) error {
+	ops, err := s.DB.PendingOps(ctx, s.Profile)
+	if err != nil {
+		return err
+	}
+	for _, op := range ops {
+		if op.Integration == integration && op.Key == key && inFlightElsewhere(op, s.now()) {
+			return secretBusy(integration, key, store.ErrPendingOpExists)
+		}
+	}
+	return nil
 }
 
 // inFlightElsewhere reports whether op belongs to another process that is

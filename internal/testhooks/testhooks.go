@@ -6,7 +6,9 @@ package testhooks
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
+	"time"
 )
 
 const (
@@ -17,6 +19,12 @@ const (
 	// VaultWorkFactorEnv lowers the vault's scrypt work factor (log2 N, 1–30) for new vaults, so tests do
 	// not spend a second per process. A weaker factor makes a stolen vault file cheaper to attack.
 	VaultWorkFactorEnv = "PATCHBAY_VAULT_WORK_FACTOR"
+	// PauseAtEnv names a point (as CrashAtEnv) at which the process stops until the test lets it go, so
+	// that another process can run meanwhile: it creates the file "paused" in PauseDirEnv, then waits
+	// (at most PauseLimit) for the file "resume" there.
+	PauseAtEnv  = "PATCHBAY_PAUSE_AT"
+	PauseDirEnv = "PATCHBAY_PAUSE_DIR"
+	PauseLimit  = time.Minute
 )
 
 // CrashHook returns the phase hook CrashAtEnv asks for, or nil when it is unset.
@@ -47,4 +55,25 @@ func VaultWorkFactor(getenv func(string) string) (int, error) {
 		return 0, fmt.Errorf("%s=%q: give a number from 1 to 30 (tests only)", VaultWorkFactorEnv, v)
 	}
 	return n, nil
+}
+
+// PauseHook returns the phase hook PauseAtEnv asks for, or nil when it is unset.
+func PauseHook(getenv func(string) string) func(string) {
+	at, dir := getenv(PauseAtEnv), getenv(PauseDirEnv)
+	if at == "" || dir == "" {
+		return nil
+	}
+	return func(point string) {
+		if point != at {
+			return
+		}
+		if err := os.WriteFile(filepath.Join(dir, "paused"), nil, 0o600); err != nil {
+			return
+		}
+		for deadline := time.Now().Add(PauseLimit); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if _, err := os.Stat(filepath.Join(dir, "resume")); err == nil {
+				return
+			}
+		}
+	}
 }
