@@ -70,3 +70,23 @@ func TestSignRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The freshness window includes its bounds, either side of now: a delivery
+// exactly maxAge old (or ahead) verifies, one millisecond more does not.
+func TestFreshnessWindowIncludesItsBounds(t *testing.T) {
+	now := time.UnixMilli(1431454330072 + 60_000)
+	for _, tc := range []struct {
+		at   int64
+		want error
+	}{
+		{now.UnixMilli() - 60_000, nil},
+		{now.UnixMilli() + 60_000, nil},
+		{now.UnixMilli() - 60_001, ErrSignatureStale},
+		{now.UnixMilli() + 60_001, ErrSignatureStale},
+	} {
+		sig := Sign("s3cret", "tok", tc.at)
+		if err := VerifySignature("s3cret", payload("tok", fmt.Sprint(tc.at), sig), time.Minute, now); !errors.Is(err, tc.want) || (err == nil) != (tc.want == nil) {
+			t.Errorf("triggered at now%+dms: %v, want %v", tc.at-now.UnixMilli(), err, tc.want)
+		}
+	}
+}
