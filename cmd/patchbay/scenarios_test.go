@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net/http/httptest"
 	"os"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/patchbay/patchbay/internal/steps"
+	"github.com/patchbay/patchbay/internal/store"
 )
 
 // stepScenario is one row of internal/app/testdata/step_scenarios.json,
@@ -140,5 +144,33 @@ func TestScriptedRunSuggestsScriptedNext(t *testing.T) {
 	}
 	if strings.Contains(r.out, "patchbay setup") {
 		t.Errorf("a scripted run suggests setup:\n%s", r.out)
+	}
+}
+
+// Issue 12: scripted defaults equal the form's: a first run of the options
+// step starts from what the chosen flow recommends, not from all off.
+func TestScriptedOptionsDefaultToTheFlowsRecommendation(t *testing.T) {
+	c := newCLI(t)
+	c.withStandins()
+	c.withVault()
+	c.must("", "--secrets", "vault", "run", "charthop-lever/charthop-source", "--set", "source=charthop")
+	r := c.must("", "run", "charthop-lever/charthop-options", "--set", "remote_location_default=false")
+	if strings.Contains(r.out, "is required") || strings.Contains(r.out, "is recommended") {
+		t.Errorf("the recommended options were not the defaults:\n%s", r.out)
+	}
+	db, err := store.Open(context.Background(), c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	states, err := db.StepStates(context.Background(), "default", "charthop-lever")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := states["charthop-options"].Values
+	for k, want := range steps.RecommendedOptions(steps.TruthChartHop) {
+		if (got[k] == "true") != want {
+			t.Errorf("%s = %q, want %v (the form's pre-fill)", k, got[k], want)
+		}
 	}
 }
