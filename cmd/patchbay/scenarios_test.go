@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/patchbay/patchbay/internal/steps"
 	"github.com/patchbay/patchbay/internal/store"
@@ -171,6 +172,52 @@ func TestScriptedOptionsDefaultToTheFlowsRecommendation(t *testing.T) {
 	for k, want := range steps.RecommendedOptions(steps.TruthChartHop) {
 		if (got[k] == "true") != want {
 			t.Errorf("%s = %q, want %v (the form's pre-fill)", k, got[k], want)
+		}
+	}
+}
+
+// Issue 13.3: a re-run of vetty-key that keeps the key and sets a new
+// expiry moves the countdown in status --json (and after a live refresh).
+func TestRerunKeptKeyNewExpiryInStatus(t *testing.T) {
+	c := newCLI(t)
+	c.withStandins()
+	c.withVault()
+	c.must(cliVettyKey1, "--secrets", "vault", "run", "vetty-chattr/vetty-key", "--set", "user=ops@acme.test", "--set", "expiry_months=24", "--set", "api_key=@-")
+	c.must("", "run", "vetty-chattr/vetty-key", "--set", "expiry_months=1")
+	for _, args := range [][]string{{"status", "--json"}, {"status", "--live", "--json"}} {
+		r := c.run("", args...)
+		var st struct {
+			Integrations []struct {
+				ID      string `json:"id"`
+				Secrets []struct {
+					Key       string `json:"key"`
+					CreatedAt string `json:"created_at"`
+					ExpiresAt string `json:"expires_at"`
+				} `json:"secrets"`
+			} `json:"integrations"`
+		}
+		if err := json.Unmarshal([]byte(r.out), &st); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, r.out)
+		}
+		found := false
+		for _, in := range st.Integrations {
+			for _, s := range in.Secrets {
+				if in.ID != "vetty-chattr" || s.Key != "api_key" {
+					continue
+				}
+				found = true
+				created, err1 := time.Parse(time.RFC3339, s.CreatedAt)
+				expires, err2 := time.Parse(time.RFC3339, s.ExpiresAt)
+				if err1 != nil || err2 != nil {
+					t.Fatalf("%v: times %q %q", args, s.CreatedAt, s.ExpiresAt)
+				}
+				if want := created.AddDate(0, 1, 0); !expires.Equal(want) {
+					t.Errorf("%v: expires %s, want %s (one month after creation)", args, expires, want)
+				}
+			}
+		}
+		if !found {
+			t.Fatalf("%v: no vetty-chattr api_key in:\n%s", args, r.out)
 		}
 	}
 }
