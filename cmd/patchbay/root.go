@@ -115,6 +115,8 @@ Run it without a command for the home screen.`,
 		readOnlyCmd(newProfilesCmd(f)),
 		newVaultCmd(f),
 	)
+	root.AddCommand(newEnvironmentTopic())
+	registerCompletions(root, f)
 	usageArgs(root)
 	// Every command's help ends with the exit codes; cobra hands the root's
 	// template down to the subcommands.

@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -111,4 +114,39 @@ func (db *DB) ID(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("read the database identity: %w", err)
 	}
 	return id, nil
+}
+
+// ProfileNames lists the profiles of the database at path, for shell
+// completion: it opens the file read-only, never creates or migrates it, and
+// a missing file has none.
+func ProfileNames(ctx context.Context, path string) ([]string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(abs); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	sqlDB, err := sql.Open("sqlite", dsn(abs, true)+"&mode=ro")
+	if err != nil {
+		return nil, err
+	}
+	defer sqlDB.Close()
+	rows, err := sqlDB.QueryContext(ctx, "SELECT name FROM profiles ORDER BY name")
+	if err != nil {
+		return nil, fmt.Errorf("list profiles: %w", err)
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list profiles: %w", err)
+		}
+		names = append(names, n)
+	}
+	return names, closeRows(rows)
 }
