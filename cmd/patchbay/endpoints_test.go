@@ -89,3 +89,21 @@ func TestEndpointOverrideIsDisclosed(t *testing.T) {
 		}
 	}
 }
+
+// A refused override is refused before any connection: 0.0.0.0 reaches this
+// machine's listeners on Linux but is not loopback by the rule, and the
+// stand-in behind it hears nothing.
+func TestRefusedOverrideConnectsNowhere(t *testing.T) {
+	c := newCLI(t)
+	c.withVault()
+	srv := c.withStandins()
+	_, port, _ := strings.Cut(strings.TrimPrefix(srv.LeverURL, "http://"), ":")
+	c.env["PATCHBAY_LEVER_URL"] = "http://0.0.0.0:" + port
+	r := c.run("lever-key-0123456789\n", "--secrets", "vault", "run", "certn-lever/lever-key", "--set", "region=us", "--set", "api_key=@-")
+	if r.code != exitUsage || !strings.Contains(r.err, "https is required") {
+		t.Fatalf("exit %d, stderr %q", r.code, r.err)
+	}
+	if n := srv.Requests()["lever"]; n != 0 {
+		t.Errorf("the stand-in behind the refused override got %d request(s)", n)
+	}
+}
