@@ -449,25 +449,38 @@ func (r *StepRun) checkField(key, raw string) *Problem {
 	return nil
 }
 
-// vettyPackagesProblem refuses a mapping naming a package Vetty does not list.
+// vettyPackagesProblem refuses a mapping naming a package Vetty does not
+// list (in any case: the mapping takes Vetty's spelling, see vettySpelling).
 func vettyPackagesProblem(f steps.Field, mapping string, listed []string) *Problem {
 	m, err := steps.ParseChattrMapping(mapping)
 	if err != nil {
 		return fieldProblem(f, err)
 	}
 	for _, pp := range m {
-		if slices.Contains(listed, pp.Package) {
+		if slices.ContainsFunc(listed, func(l string) bool { return strings.EqualFold(l, pp.Package) }) {
 			continue
 		}
 		msg := fmt.Sprintf("%s: Vetty does not list the package %q (for %s); it lists: %s", f.Label, pp.Package, pp.Position, strings.Join(listed, ", "))
-		for _, l := range listed {
-			if strings.EqualFold(l, pp.Package) {
-				msg = fmt.Sprintf("%s: Vetty spells the package %q, not %q (for %s)", f.Label, l, pp.Package, pp.Position)
-			}
-		}
 		return &Problem{Field: f.Key, Message: msg, Err: steps.ErrInvalidValue}
 	}
 	return nil
+}
+
+// vettySpelling writes each package of a mapping as Vetty spells it (a
+// completion keeps the case typed before it).
+func vettySpelling(mapping string, listed []string) string {
+	m, err := steps.ParseChattrMapping(mapping)
+	if err != nil {
+		return mapping
+	}
+	for i, pp := range m {
+		for _, l := range listed {
+			if strings.EqualFold(l, pp.Package) {
+				m[i].Package = l
+			}
+		}
+	}
+	return steps.FormatChattrMapping(m)
 }
 
 func (r *StepRun) keepOf(f steps.Field) SecretKeep {
@@ -506,6 +519,10 @@ func (r *StepRun) Submit(values, secrets map[string]string) *Problem {
 		}
 		n, w, _ := f.Check(v)
 		warnings = append(warnings, w...)
+		if f.Kind == steps.KindMapping && f.Source == steps.SourceVettyPackages && len(r.load.Options[f.Key]) > 0 {
+			n = vettySpelling(n, optionValues(r.load.Options[f.Key]))
+			v = n
+		}
 		vals[f.Key] = v
 		if n != "" || f.Optional {
 			r.answers[f.Key] = n

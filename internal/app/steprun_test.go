@@ -99,8 +99,11 @@ func TestStepRunVettyPackages(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `"Basic Criminal"`) || !strings.Contains(err.Error(), "Basic, Driver (MVR)") {
 		t.Fatalf("err = %v, want the package refused with Vetty's list", err)
 	}
-	if p := run.Submit(map[string]string{"packages": "Driver=Driver (MVR)"}, nil); p != nil {
+	if p := run.Submit(map[string]string{"packages": "Driver=driver (mvr)"}, nil); p != nil {
 		t.Fatalf("a listed package was refused: %v", p)
+	}
+	if got := run.Submission().Values["packages"]; got != "Driver=Driver (MVR)" {
+		t.Errorf("packages = %q, want Vetty's spelling", got)
 	}
 	if d := planOf(run, "packages").Description; !strings.Contains(d, "Warehouse Associate=Basic") {
 		t.Errorf("the example does not use Vetty's names: %q", d)

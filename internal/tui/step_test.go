@@ -621,3 +621,17 @@ func TestStateMarksAreDistinctInColourAndWithout(t *testing.T) {
 		}
 	}
 }
+
+// Issue 13.2: ctrl+e completes the package after '=', not the whole pair.
+func TestStepMappingCompletesThePackage(t *testing.T) {
+	fb := newFakeBackend(fixture(0))
+	fb.options[steps.SourceVettyPackages] = []steps.Option{{Value: "Basic"}, {Value: "Driver (MVR)"}}
+	h := newHarness(t, fb, 100, 30, withMode(ModeRunStep, "vetty-chattr", "chattr-packages"))
+	h.press("enter")
+	h.typeText("Warehouse=Basic;Driver=dr")
+	h.press("ctrl+e")
+	h.press("enter")
+	if len(fb.checks) != 1 || fb.checks[0].Values["packages"] != "Warehouse=Basic;Driver=Driver (MVR)" {
+		t.Fatalf("checks = %+v, want the package completed after '='", fb.checks)
+	}
+}
