@@ -346,15 +346,36 @@ func printStatus(w io.Writer, r app.StatusReport) {
 			}
 			fmt.Fprintln(w, line)
 		}
+		// Each problem is said once: a check that needs attention is marked
+		// ! on its own line, not repeated below; an expiry countdown is the
+		// secret's line above (and its warning or attention line below).
+		said := map[string]bool{}
+		attention := map[string]bool{}
+		for _, a := range in.Attention {
+			attention[a] = true
+		}
+		expiry := map[string]bool{}
+		for _, sec := range in.Secrets {
+			expiry[app.ExpiryCheckName(sec.Key)] = true
+		}
 		for _, c := range in.Checks {
-			fmt.Fprintf(w, "  check %s: %s (%s)", c.Name, c.Result, ago(r.GeneratedAt, c.CheckedAt))
+			if expiry[c.Name] {
+				continue
+			}
+			mark := "  "
+			if a := c.Name + ": " + c.Detail; attention[a] {
+				mark, said[a] = "! ", true
+			}
+			fmt.Fprintf(w, "  %scheck %s: %s (%s)", mark, c.Name, c.Result, ago(r.GeneratedAt, c.CheckedAt))
 			if c.Detail != "" {
 				fmt.Fprintf(w, " — %s", c.Detail)
 			}
 			fmt.Fprintln(w)
 		}
 		for _, a := range in.Attention {
-			fmt.Fprintf(w, "  ! %s\n", a)
+			if !said[a] {
+				fmt.Fprintf(w, "  ! %s\n", a)
+			}
 		}
 		for _, wn := range in.Warnings {
 			fmt.Fprintf(w, "  ~ %s\n", wn)

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/app"
+	"github.com/patchbay/patchbay/internal/steps"
 	"github.com/patchbay/patchbay/internal/store/secrets"
 	"github.com/patchbay/patchbay/internal/store/secrets/secretstest"
 )
@@ -192,5 +195,40 @@ func TestStatusLiveWithoutSecretsStore(t *testing.T) {
 	r := c.run("", "status", "--live")
 	if r.code == 0 || !strings.Contains(r.err, "--secrets vault") {
 		t.Errorf("exit %d, %q", r.code, r.err)
+	}
+}
+
+// Every problem is listed once in the text status: a failing check is
+// marked on its own line, not repeated as an attention line, and an expired
+// key is said by its secret line and one line of what to do.
+func TestStatusTextListsEachProblemOnce(t *testing.T) {
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	in, _ := steps.Lookup("vetty-chattr")
+	expired := now.AddDate(0, 0, -3)
+	refused := "Vetty: the key was refused (401)"
+	iv := app.IntegrationView{Integration: in, State: steps.StateNeedsAttention, Done: 1, Total: 4, NextStep: "vetty-webhook",
+		Secrets: []app.SecretView{{Key: "api_key", Backend: "keyring", Last4: "9f3c", CreatedAt: now.AddDate(-2, 0, 0), ExpiresAt: expired, Live: "unauthorized"}},
+		Checks: []app.CheckView{
+			{Name: app.SecretCheckName("api_key"), Result: "unauthorized", Detail: refused, CheckedAt: now},
+			{Name: app.ExpiryCheckName("api_key"), Result: "unauthorized", Detail: "expired on 2026-03-07: the vendor refuses it; rotate it (patchbay rotate vetty-chattr/api_key)", CheckedAt: now},
+		},
+		Attention: []string{
+			"secret api_key expired on 2026-03-07: rotate it (patchbay rotate vetty-chattr/api_key)",
+			app.SecretCheckName("api_key") + ": " + refused,
+		},
+	}
+	for _, sv := range in.Steps {
+		iv.Steps = append(iv.Steps, app.StepView{Step: sv, Status: steps.StatusTodo})
+	}
+	var b bytes.Buffer
+	printStatus(&b, app.StatusFrom(app.Overview{Profile: "acme", SecretsBackend: "keyring", Integrations: []app.IntegrationView{iv}}, now))
+	out := b.String()
+	for _, once := range []string{"refused (401)", "patchbay rotate vetty-chattr/api_key"} {
+		if n := strings.Count(out, once); n != 1 {
+			t.Errorf("%q is said %d times:\n%s", once, n, out)
+		}
+	}
+	if !strings.Contains(out, "  ! check secret.api_key: unauthorized") {
+		t.Errorf("the refused key's check is not marked:\n%s", out)
 	}
 }
