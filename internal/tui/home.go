@@ -579,21 +579,22 @@ func (m *homeModel) fresh(iv app.IntegrationView) bool {
 func (m *homeModel) startHere(iv app.IntegrationView, w int) []string {
 	s := m.c.styles
 	in := iv.Integration
-	lines := []string{""}
-	lines = append(lines, wrapLines(s.Muted.Render(in.Summary), w)...)
+	first := ""
+	if len(iv.Steps) > 0 {
+		first = iv.Steps[0].Step.Title
+	}
+	// What to do first comes first: a small terminal still shows it.
+	lines := []string{"", s.Title.Render("Start here")}
+	lines = append(lines, hangLines("  ", fmt.Sprintf("%s starts the guided setup, %d steps, from step 1: %s.",
+		s.Number.Render(m.c.keys.Setup.Help().Key), iv.Total, first), w)...)
 	if len(in.Prerequisites) > 0 {
 		lines = append(lines, "", s.PaneTitle.Render("Before you start"))
 		for _, p := range in.Prerequisites {
 			lines = append(lines, hangLines("  • ", p, w)...)
 		}
 	}
-	lines = append(lines, "", s.Title.Render("Start here"))
-	first := ""
-	if len(iv.Steps) > 0 {
-		first = iv.Steps[0].Step.Title
-	}
-	lines = append(lines, hangLines("  ", fmt.Sprintf("%s starts the guided setup, %d steps, from step 1: %s.",
-		s.Number.Render(m.c.keys.Setup.Help().Key), iv.Total, first), w)...)
+	lines = append(lines, "")
+	lines = append(lines, wrapLines(s.Muted.Render(in.Summary), w)...)
 	lines = append(lines, "", s.Muted.Render(wrap("Its secrets, live checks and events show here as you go.", max(w, 1))))
 	return lines
 }
