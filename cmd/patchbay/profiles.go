@@ -50,54 +50,15 @@ finished (or undone) by the next patchbay that opens the secrets store.`,
 	return cmd
 }
 
-// ProfileRow is one profile in `patchbay profiles`.
-type ProfileRow struct {
-	Name           string            `json:"name"`
-	SecretsBackend string            `json:"secrets_backend"`
-	States         map[string]string `json:"states"`
-	Attention      int               `json:"attention"`
-	Unchecked      int               `json:"unchecked"`
-	SoonestExpiry  *time.Time        `json:"soonest_expiry"`
-	LastLiveCheck  *time.Time        `json:"last_live_check"`
-}
-
-// profileRow sums up one profile's report.
-func profileRow(r app.StatusReport) ProfileRow {
-	row := ProfileRow{Name: r.Profile, SecretsBackend: r.SecretsBackend, States: map[string]string{}, Unchecked: r.Unchecked()}
-	for _, in := range r.Integrations {
-		row.States[in.ID] = string(in.State)
-		row.Attention += len(in.Attention)
-		for _, sec := range in.Secrets {
-			if sec.ExpiresAt != nil && (row.SoonestExpiry == nil || sec.ExpiresAt.Before(*row.SoonestExpiry)) {
-				t := *sec.ExpiresAt
-				row.SoonestExpiry = &t
-			}
-		}
-		for _, c := range in.Checks {
-			if row.LastLiveCheck == nil || c.CheckedAt.After(*row.LastLiveCheck) {
-				t := c.CheckedAt
-				row.LastLiveCheck = &t
-			}
-		}
-	}
-	return row
-}
-
 func profilesListRun(ctx context.Context, opts *ProfilesOptions) error {
-	svcs, err := opts.F.ProfileServices(ctx, false)
+	svc, err := opts.F.FleetService(ctx)
 	if err != nil {
 		return err
 	}
-	rows := []ProfileRow{}
-	for _, svc := range svcs {
-		if opts.Now != nil {
-			svc.Now = opts.Now
-		}
-		r, err := svc.Status(ctx)
-		if err != nil {
-			return fmt.Errorf("profile %s: %w", svc.Profile, err)
-		}
-		rows = append(rows, profileRow(r))
+	svc.Now = opts.Now
+	rows, err := svc.Profiles(ctx)
+	if err != nil {
+		return err
 	}
 	if opts.JSON {
 		enc := json.NewEncoder(opts.F.IO.Out)
@@ -108,7 +69,7 @@ func profilesListRun(ctx context.Context, opts *ProfilesOptions) error {
 	return nil
 }
 
-func printProfiles(w io.Writer, rows []ProfileRow, now time.Time) {
+func printProfiles(w io.Writer, rows []app.ProfileSummary, now time.Time) {
 	w = termsafe.NewWriter(w)
 	if len(rows) == 0 {
 		fmt.Fprintln(w, "No profiles yet: patchbay --profile NAME setup INTEGRATION creates one.")
@@ -120,7 +81,7 @@ func printProfiles(w io.Writer, rows []ProfileRow, now time.Time) {
 	for _, r := range rows {
 		var states []string
 		for _, id := range ids {
-			states = append(states, strings.ReplaceAll(r.States[id], "_", " "))
+			states = append(states, strings.ReplaceAll(string(r.States[id]), "_", " "))
 		}
 		attention := fmt.Sprint(r.Attention)
 		if r.Unchecked > 0 {
@@ -239,6 +200,20 @@ func profileMoveError(err error) error {
 		return usageError("%v", err)
 	}
 	return err
+}
+
+// FleetService is the application services for what concerns every
+// profile of the database (their summaries), after finishing any rename
+// or removal a crash interrupted. It reads SQLite only.
+func (f *Factory) FleetService(ctx context.Context) (*app.Service, error) {
+	db, err := f.DB(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.finishProfileMoves(ctx, db); err != nil {
+		return nil, err
+	}
+	return newService(db, nil, f.Globals.Profile, nil), nil
 }
 
 // ProfileService is the application services of a named profile that

@@ -49,7 +49,7 @@ func TestProfileMovesSurviveSIGKILL(t *testing.T) {
 	profiles := func(t *testing.T, db string) (names []string, stderr string) {
 		t.Helper()
 		r := b.run(db, "", nil, "profiles", "--json")
-		var rows []ProfileRow
+		var rows []app.ProfileSummary
 		if err := json.Unmarshal([]byte(r.out), &rows); err != nil {
 			t.Fatalf("profiles --json: %v\n%s%s", err, r.out, r.err)
 		}

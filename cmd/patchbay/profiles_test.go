@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"github.com/patchbay/patchbay/internal/app"
 	"strings"
 	"testing"
 )
@@ -38,7 +39,7 @@ func TestProfilesListRenameRemove(t *testing.T) {
 			t.Errorf("profiles lacks %q:\n%s", want, r.out)
 		}
 	}
-	var rows []ProfileRow
+	var rows []app.ProfileSummary
 	if err := json.Unmarshal([]byte(c.must("", "profiles", "--json").out), &rows); err != nil || len(rows) != 2 {
 		t.Fatalf("profiles --json: %v %+v", err, rows)
 	}

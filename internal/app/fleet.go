@@ -2,7 +2,11 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"sync"
+	"time"
+
+	"github.com/patchbay/patchbay/internal/steps"
 )
 
 // DefaultFleetConcurrency bounds the checks running at once across every
@@ -38,4 +42,69 @@ func RefreshProfiles(ctx context.Context, svcs []*Service, opts RefreshOptions, 
 	}
 	wg.Wait()
 	return sums
+}
+
+// ProfileSummary is one profile at a glance: what `patchbay profiles`, the
+// home screen's profiles pane and the fleet page show.
+type ProfileSummary struct {
+	Name           string                 `json:"name"`
+	SecretsBackend string                 `json:"secrets_backend"`
+	States         map[string]steps.State `json:"states"`
+	// Worst is the state that most needs the admin: needs_attention, then
+	// in_progress, not_started, complete.
+	Worst         steps.State `json:"worst"`
+	Attention     int         `json:"attention"`
+	Unchecked     int         `json:"unchecked"`
+	SoonestExpiry *time.Time  `json:"soonest_expiry"`
+	LastLiveCheck *time.Time  `json:"last_live_check"`
+}
+
+// stateRank orders states by how much they need the admin.
+var stateRank = map[steps.State]int{
+	steps.StateComplete: 0, steps.StateNotStarted: 1, steps.StateInProgress: 2, steps.StateNeedsAttention: 3,
+}
+
+// Summarize sums up one profile's status report.
+func Summarize(r StatusReport) ProfileSummary {
+	sum := ProfileSummary{Name: r.Profile, SecretsBackend: r.SecretsBackend, States: map[string]steps.State{},
+		Unchecked: r.Unchecked(), Worst: steps.StateComplete}
+	for _, in := range r.Integrations {
+		sum.States[in.ID] = in.State
+		if stateRank[in.State] > stateRank[sum.Worst] {
+			sum.Worst = in.State
+		}
+		sum.Attention += len(in.Attention)
+		for _, sec := range in.Secrets {
+			if sec.ExpiresAt != nil && (sum.SoonestExpiry == nil || sec.ExpiresAt.Before(*sum.SoonestExpiry)) {
+				t := *sec.ExpiresAt
+				sum.SoonestExpiry = &t
+			}
+		}
+		for _, c := range in.Checks {
+			if sum.LastLiveCheck == nil || c.CheckedAt.After(*sum.LastLiveCheck) {
+				t := c.CheckedAt
+				sum.LastLiveCheck = &t
+			}
+		}
+	}
+	return sum
+}
+
+// Profiles sums up every profile of the database, from what SQLite knows:
+// no secrets store or vendor is asked.
+func (s *Service) Profiles(ctx context.Context) ([]ProfileSummary, error) {
+	profiles, err := s.DB.ListProfiles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ProfileSummary, 0, len(profiles))
+	for _, p := range profiles {
+		other := &Service{DB: s.DB, Profile: p.Name, Now: s.Now}
+		r, err := other.Status(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("profile %s: %w", p.Name, err)
+		}
+		out = append(out, Summarize(r))
+	}
+	return out, nil
 }
