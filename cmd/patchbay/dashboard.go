@@ -16,6 +16,8 @@ type DashboardOptions struct {
 	// Interval between timed refreshes; 0 takes PATCHBAY_REFRESH_INTERVAL,
 	// else app.DefaultRefreshInterval.
 	Interval time.Duration
+	// AllProfiles starts on the fleet page: every profile at a glance.
+	AllProfiles bool
 }
 
 func newDashboardCmd(f *Factory) *cobra.Command {
@@ -28,6 +30,11 @@ func newDashboardCmd(f *Factory) *cobra.Command {
 events. The live checks run in the background at once, then every --interval
 (or PATCHBAY_REFRESH_INTERVAL), and whenever you press r.
 
+--all-profiles starts on every profile of the database at once: each
+integration's state, what needs attention, the soonest expiry and when the
+checks last ran; the live checks of every profile run in the background
+(bounded per API key and overall), and enter opens one profile's dashboard.
+
 For scripts and monitoring, use patchbay status --live --json instead.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -36,17 +43,23 @@ For scripts and monitoring, use patchbay status --live --json instead.`,
 					return usageError("--interval: %v", err)
 				}
 			}
+			if opts.AllProfiles && cmd.Flags().Changed("profile") {
+				return usageError("--all-profiles shows every profile: leave out --profile")
+			}
 			return dashboardRun(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.AllProfiles, "all-profiles", false, "start on every profile of the database at once")
 	cmd.Flags().DurationVar(&opts.Interval, "interval", 0, "time between refreshes of the live checks, e.g. 30s (default 60s)")
 	return cmd
 }
 
 func dashboardRun(ctx context.Context, opts *DashboardOptions) error {
 	f := opts.F
-	if err := f.requireProfile(ctx); err != nil {
-		return err
+	if !opts.AllProfiles {
+		if err := f.requireProfile(ctx); err != nil {
+			return err
+		}
 	}
 	if f.Globals.Accessible {
 		return usageError("the dashboard is a full-screen view; with --accessible, use patchbay status --live, which prints the same checks as plain text")
@@ -58,16 +71,69 @@ func dashboardRun(ctx context.Context, opts *DashboardOptions) error {
 	if err != nil {
 		return err
 	}
-	svc, err := f.Service(ctx)
+	mode := tui.ModeDashboard
+	if opts.AllProfiles {
+		if err := f.fleetDashboard(ctx, interval); err != nil {
+			return err
+		}
+		dash, ok := f.takeSwitch()
+		if !ok {
+			return nil
+		}
+		if !dash {
+			mode = tui.ModeHome
+		}
+	}
+	for {
+		if err := f.requireProfile(ctx); err != nil {
+			return err
+		}
+		svc, err := f.Service(ctx)
+		if err != nil {
+			return err
+		}
+		if err := f.runTUI(ctx, svc, tui.Options{Mode: mode, Live: f.refresher(svc, interval)}); err != nil {
+			return err
+		}
+		dash, ok := f.takeSwitch()
+		if !ok {
+			return nil
+		}
+		mode = tui.ModeHome
+		if dash {
+			mode = tui.ModeDashboard
+		}
+	}
+}
+
+// fleetDashboard runs the fleet page: every profile of the database, whose
+// live checks run in the background every interval (all profiles at once,
+// bounded per key and overall) while the page re-reads what they stored.
+func (f *Factory) fleetDashboard(ctx context.Context, interval time.Duration) error {
+	svcs, err := f.ProfileServices(ctx, true) // asks any vault passphrase now, before the full screen
 	if err != nil {
 		return err
 	}
-	f.noPrompt = true // the full-screen view owns the terminal now
-	return tui.Run(ctx, tui.Options{
-		Mode:    tui.ModeDashboard,
-		Backend: svc, Profile: f.Globals.Profile, NoColor: f.Globals.NoColor,
-		In: f.IO.In, Out: f.IO.Out, Live: f.refresher(svc, interval),
-	})
+	if len(svcs) == 0 {
+		fmt.Fprintln(f.IO.Out, "No profiles yet: patchbay --profile NAME setup INTEGRATION creates one.")
+		return nil
+	}
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() {
+		for {
+			rctx, cancel := context.WithTimeout(ctx, max(interval, time.Minute))
+			app.RefreshProfiles(rctx, svcs, app.RefreshOptions{}, 0)
+			cancel()
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(interval):
+			}
+		}
+	}()
+	// The page reads the summaries through any profile's services.
+	return f.runTUI(ctx, svcs[0], tui.Options{Mode: tui.ModeFleet, Profile: svcs[0].Profile})
 }
 
 // refreshInterval is the flag's value, else PATCHBAY_REFRESH_INTERVAL's,

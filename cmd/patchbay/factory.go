@@ -35,6 +35,10 @@ type Factory struct {
 	readOnly bool
 	// profileReady: the profile was found (or created) once this run.
 	profileReady bool
+	// switchTo is the profile the admin chose in the TUI to switch to
+	// (its dashboard page when switchDash); the command starts again there.
+	switchTo   string
+	switchDash bool
 
 	// overrides are the checked PATCHBAY_<VENDOR>_URL values (see Overrides).
 	overrides     []EndpointOverride
@@ -135,6 +139,19 @@ func (f *Factory) unknownProfile(ctx context.Context, db *store.DB, name string)
 		list = strings.Join(known, ", ")
 	}
 	return usageError("profile %q does not exist (known profiles: %s); check --profile, or create it with a command that writes, such as patchbay setup INTEGRATION", name, list)
+}
+
+// takeSwitch moves the factory to the profile chosen in the TUI, if any:
+// the next Service is that profile's. It reports whether there was one.
+func (f *Factory) takeSwitch() (dashboard, ok bool) {
+	if f.switchTo == "" {
+		return false, false
+	}
+	f.Globals.Profile, f.Globals.Secrets = f.switchTo, "" // its own remembered backend
+	dashboard = f.switchDash
+	f.switchTo, f.switchDash = "", false
+	f.svc, f.profileReady = nil, false
+	return dashboard, true
 }
 
 // requireProfile opens the database and makes sure the profile exists

@@ -13,24 +13,44 @@ func homeRun(ctx context.Context, f *Factory) error {
 	if !f.IO.CanPrompt() {
 		return fmt.Errorf("%w: the home screen needs a terminal; for scripts use patchbay status --json, or patchbay run INTEGRATION/STEP --set KEY=VALUE", errNeedsTerminal)
 	}
-	svc, err := f.Service(ctx)
-	if err != nil {
-		return err
+	mode := tui.ModeHome
+	for {
+		svc, err := f.Service(ctx)
+		if err != nil {
+			return err
+		}
+		if err := f.runTUI(ctx, svc, tui.Options{Mode: mode}); err != nil {
+			return err
+		}
+		dash, ok := f.takeSwitch()
+		if !ok {
+			return nil
+		}
+		mode = tui.ModeHome
+		if dash {
+			mode = tui.ModeDashboard
+		}
 	}
-	return f.runTUI(ctx, svc, tui.Options{Mode: tui.ModeHome})
 }
 
 // runTUI runs the full-screen TUI, or the line-by-line prompts with --accessible.
 func (f *Factory) runTUI(ctx context.Context, svc *app.Service, opts tui.Options) error {
 	opts.Backend = svc
-	opts.Profile = f.Globals.Profile
+	if opts.Profile == "" {
+		opts.Profile = f.Globals.Profile
+	}
+	switch opts.Mode {
+	case tui.ModeHome, tui.ModeDashboard, tui.ModeFleet:
+		// Where a run can end on another profile: the caller starts again there.
+		opts.SwitchProfile = func(profile string, dashboard bool) { f.switchTo, f.switchDash = profile, dashboard }
+	}
 	opts.NoColor = f.Globals.NoColor
 	opts.In = f.IO.In
 	opts.Out = f.IO.Out
 	if f.Globals.Accessible {
 		return tui.RunAccessible(ctx, opts, f.IO.In, f.IO.Out)
 	}
-	if opts.Mode == tui.ModeHome && opts.Live == nil {
+	if (opts.Mode == tui.ModeHome || opts.Mode == tui.ModeDashboard) && opts.Live == nil {
 		// The dashboard pane's live checks, stopped with the home screen.
 		interval, err := f.refreshInterval(0)
 		if err != nil {

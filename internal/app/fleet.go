@@ -60,8 +60,16 @@ type ProfileSummary struct {
 }
 
 // stateRank orders states by how much they need the admin.
-var stateRank = map[steps.State]int{
-	steps.StateComplete: 0, steps.StateNotStarted: 1, steps.StateInProgress: 2, steps.StateNeedsAttention: 3,
+func stateRank(s steps.State) int {
+	switch s {
+	case steps.StateNeedsAttention:
+		return 3
+	case steps.StateInProgress:
+		return 2
+	case steps.StateNotStarted:
+		return 1
+	}
+	return 0
 }
 
 // Summarize sums up one profile's status report.
@@ -70,7 +78,7 @@ func Summarize(r StatusReport) ProfileSummary {
 		Unchecked: r.Unchecked(), Worst: steps.StateComplete}
 	for _, in := range r.Integrations {
 		sum.States[in.ID] = in.State
-		if stateRank[in.State] > stateRank[sum.Worst] {
+		if stateRank(in.State) > stateRank(sum.Worst) {
 			sum.Worst = in.State
 		}
 		sum.Attention += len(in.Attention)

@@ -22,6 +22,9 @@ type common struct {
 	keys    *KeyMap
 	backend Backend
 	profile string
+	// switchProfile, when set, is told which profile the admin chose to
+	// switch to; the run then ends and the caller starts it again there.
+	switchProfile func(profile string, dashboard bool)
 
 	// plain pins the no-colour styles even when the terminal reports its
 	// background colour.

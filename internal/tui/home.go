@@ -21,7 +21,9 @@ const (
 	paneIntegrations homePane = iota
 	paneSteps
 	paneDashboard
-	paneCount
+	// paneProfiles lists the database's profiles, above the integrations,
+	// when there is more than one.
+	paneProfiles
 )
 
 // verifyNowMsg asks the root to run the live checks now, for a step
@@ -48,6 +50,11 @@ type homeModel struct {
 	detail bool // the dashboard pane fills the screen (enter on it)
 	integ  int
 	step   int
+
+	// profiles sums up every profile of the database (nil when the
+	// backend cannot); prof is the profiles pane's selection.
+	profiles []app.ProfileSummary
+	prof     int
 
 	// events indexes ov.Events per integration ID (profile-wide events are
 	// in every list), newest first, so a render touches only visible rows.
@@ -133,6 +140,51 @@ func (m *homeModel) SetOverview(ov app.Overview) {
 	m.sync()
 }
 
+// SetProfiles takes the profiles' summaries; a failed load keeps the last.
+func (m *homeModel) SetProfiles(list []app.ProfileSummary, err error) {
+	if err != nil {
+		return
+	}
+	sel := m.c.profile
+	if m.prof < len(m.profiles) && m.profiles != nil {
+		sel = m.profiles[m.prof].Name
+	}
+	m.profiles, m.prof = list, 0
+	for i, p := range list {
+		if p.Name == sel {
+			m.prof = i
+		}
+	}
+	if !m.showProfiles() && m.focus == paneProfiles {
+		m.focus = paneIntegrations
+	}
+	m.version++
+	m.sync()
+}
+
+// showProfiles: the profiles pane is shown when there is more than one.
+func (m *homeModel) showProfiles() bool { return len(m.profiles) > 1 }
+
+// panes are the panes tab moves through, in screen order.
+func (m *homeModel) panes() []homePane {
+	if m.showProfiles() {
+		return []homePane{paneProfiles, paneIntegrations, paneSteps, paneDashboard}
+	}
+	return []homePane{paneIntegrations, paneSteps, paneDashboard}
+}
+
+// cycle moves the focus d panes on, wrapping.
+func (m *homeModel) cycle(d int) {
+	ps := m.panes()
+	i := 0
+	for j, p := range ps {
+		if p == m.focus {
+			i = j
+		}
+	}
+	m.focus = ps[(i+d+len(ps))%len(ps)]
+}
+
 // SetError records a failed load; what was shown before stays on screen.
 func (m *homeModel) SetError(err error) {
 	m.err = err
@@ -201,9 +253,13 @@ func (m *homeModel) key(kmsg tea.KeyPressMsg) tea.Cmd {
 	case !have:
 		return nil
 	case key.Matches(kmsg, k.NextPane):
-		m.focus = (m.focus + 1) % paneCount
+		m.cycle(1)
 	case key.Matches(kmsg, k.PrevPane):
-		m.focus = (m.focus + paneCount - 1) % paneCount
+		m.cycle(-1)
+	case key.Matches(kmsg, k.Profiles):
+		if m.profiles != nil {
+			return emit(openFleetMsg{})
+		}
 	case key.Matches(kmsg, k.Up):
 		m.move(-1)
 	case key.Matches(kmsg, k.Down):
@@ -218,6 +274,10 @@ func (m *homeModel) key(kmsg tea.KeyPressMsg) tea.Cmd {
 			}
 		case paneDashboard:
 			m.detail = true
+		case paneProfiles:
+			if m.prof < len(m.profiles) {
+				return emit(switchProfileMsg{profile: m.profiles[m.prof].Name})
+			}
 		}
 	case key.Matches(kmsg, k.Dash):
 		return emit(openDashboardMsg{})
@@ -257,6 +317,10 @@ func (m *homeModel) move(d int) {
 		if n := len(iv.Steps); n > 0 {
 			m.step = clamp(m.step+d, 0, n-1)
 		}
+	case paneProfiles:
+		if n := len(m.profiles); n > 0 {
+			m.prof = clamp(m.prof+d, 0, n-1)
+		}
 	case paneDashboard:
 		if d < 0 {
 			m.pane.ScrollUp(-d)
@@ -277,6 +341,8 @@ func (m *homeModel) openHelp() key.Binding {
 		what = "steps"
 	case paneDashboard:
 		what = "details"
+	case paneProfiles:
+		what = "switch"
 	}
 	return key.NewBinding(key.WithKeys(k.Open.Keys()...), key.WithHelp(k.Open.Help().Key, what))
 }
@@ -307,6 +373,7 @@ func (m *homeModel) FullHelp() [][]key.Binding {
 			key.NewBinding(key.WithKeys(k.Rotate.Keys()...), key.WithHelp(k.Rotate.Help().Key, "rotate the selected step's secret")),
 			key.NewBinding(key.WithKeys(k.Revoked.Keys()...), key.WithHelp(k.Revoked.Help().Key, "confirm the old secret revoked")),
 			key.NewBinding(key.WithKeys(k.Dash.Keys()...), key.WithHelp(k.Dash.Help().Key, "the dashboard, full screen")),
+			key.NewBinding(key.WithKeys(k.Profiles.Keys()...), key.WithHelp(k.Profiles.Help().Key, "every profile (customer) at a glance")),
 		},
 	}
 }
@@ -405,7 +472,19 @@ func (m *homeModel) row(p homePane, selected bool, text string, width int) strin
 // integration's steps.
 func (m *homeModel) leftLines(w, h int) []string {
 	s := m.c.styles
-	lines := []string{m.paneTitle(paneIntegrations, "Integrations")}
+	var lines []string
+	if m.showProfiles() {
+		lines = append(lines, m.paneTitle(paneProfiles, fmt.Sprintf("Profiles (%d) · %s all", len(m.profiles), m.c.keys.Profiles.Help().Key)))
+		first := clamp(m.prof-profilesPaneRows+1, 0, max(len(m.profiles)-profilesPaneRows, 0))
+		now := m.c.now()
+		for i := first; i < len(m.profiles) && i < first+profilesPaneRows; i++ {
+			p := m.profiles[i]
+			text := profileRow(s, p, now, w-2, p.Name == m.c.profile)
+			lines = append(lines, m.row(paneProfiles, i == m.prof, text, w))
+		}
+		lines = append(lines, "")
+	}
+	lines = append(lines, m.paneTitle(paneIntegrations, "Integrations"))
 	for i, iv := range m.ov.Integrations {
 		progress := fmt.Sprintf("%d/%d", iv.Done, iv.Total)
 		badge := s.StateBadge(iv.State)

@@ -22,6 +22,7 @@ type KeyMap struct {
 	Refresh  key.Binding
 	Rotate   key.Binding // the selected secret (home)
 	Dash     key.Binding // the dashboard page (home)
+	Profiles key.Binding // the fleet page: every profile (home)
 	// VerifyNow runs the live checks now: a step completed unverified
 	// turns verified when its check passes.
 	VerifyNow key.Binding
@@ -60,6 +61,7 @@ func DefaultKeyMap() *KeyMap {
 		Refresh:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "refresh")),
 		Rotate:    key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "rotate secret")),
 		Dash:      key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "dashboard")),
+		Profiles:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "all profiles")),
 		VerifyNow: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "verify now")),
 
 		Answer:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "answer")),

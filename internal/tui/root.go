@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ const (
 	screenStep
 	screenRotate
 	screenDashboard // the live dashboard, full screen
+	screenFleet     // every profile of the database
 )
 
 // pendingNext remembers, after a step was finished in guided setup, to open
@@ -39,6 +41,7 @@ type rootModel struct {
 	home   *homeModel
 	step   *stepModel
 	rotate *rotateModel
+	fleet  *fleetModel
 	seq    int // last step (or rotation) screen number
 
 	mode             Mode
@@ -50,6 +53,7 @@ type rootModel struct {
 	fullHelp bool
 
 	loads     overviewLoads
+	profLoads profileLoads
 	tickGen   int // the live refresh timer; older ticks are dropped
 	loadedAt  time.Time
 	refreshed bool
@@ -64,15 +68,20 @@ func newRootModel(c *common, mode Mode, integration, step string) *rootModel {
 	m := &rootModel{
 		c:                c,
 		home:             newHomeModel(c),
+		fleet:            newFleetModel(c),
 		mode:             mode,
 		startIntegration: integration,
 		startStep:        step,
 		help:             help.New(),
 	}
 	m.help.Styles = c.styles.Help
-	if mode == ModeDashboard {
+	switch mode {
+	case ModeDashboard:
 		m.screen = screenDashboard
+	case ModeFleet:
+		m.screen = screenFleet
 	}
+	m.fleet.backable = mode != ModeFleet
 	return m
 }
 
@@ -86,7 +95,9 @@ func (m *rootModel) Init() tea.Cmd {
 
 // refresh loads the overview unless a load is already running, in which case
 // one more runs when it returns: refreshes never overlap.
-func (m *rootModel) refresh() tea.Cmd { return m.loads.start(m.c) }
+func (m *rootModel) refresh() tea.Cmd {
+	return tea.Batch(m.loads.start(m.c), m.profLoads.start(m.c))
+}
 
 func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if cmd, ok := m.liveUpdate(msg); ok {
@@ -121,6 +132,22 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case overviewMsg:
 		return m, m.onOverview(msg)
+	case profilesMsg:
+		m.home.SetProfiles(msg.list, msg.err)
+		m.fleet.SetProfiles(msg.list, msg.err)
+		return m, m.profLoads.finish(m.c)
+	case switchProfileMsg:
+		cmd, why := switchTo(m.c, msg, m.screen == screenFleet)
+		if why != "" {
+			m.flash = why
+		}
+		return m, cmd
+	case openFleetMsg:
+		m.flash = ""
+		m.screen = screenFleet
+		m.fullHelp = false
+		m.resize()
+		return m, nil
 	case refreshMsg:
 		return m, m.refresh()
 	case verifyNowMsg:
@@ -190,6 +217,13 @@ func (m *rootModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.rotate != nil {
 			return m, m.rotate.Update(msg)
 		}
+	case screenFleet:
+		if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, m.c.keys.Back) && m.mode != ModeFleet {
+			m.screen = screenHome
+			m.resize()
+			return m, nil
+		}
+		return m, m.fleet.Update(msg)
 	case screenDashboard:
 		if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, m.c.keys.Back) && m.mode != ModeDashboard {
 			// Opened from home: esc goes back there.
@@ -377,6 +411,7 @@ func (m *rootModel) resize() {
 	w, h := m.c.width, m.bodyHeight()
 	m.help.SetWidth(w)
 	m.home.SetSize(w, h)
+	m.fleet.SetSize(w, h)
 	if m.home.dash != nil {
 		m.home.dash.SetSize(w, h)
 	}
@@ -411,6 +446,9 @@ func (m *rootModel) active() component {
 	if m.screen == screenDashboard && m.home.dash != nil {
 		return m.home.dash
 	}
+	if m.screen == screenFleet {
+		return m.fleet
+	}
 	return m.home
 }
 
@@ -431,8 +469,11 @@ func (m *rootModel) View() tea.View {
 	v := tea.NewView(m.render())
 	v.AltScreen = true
 	v.WindowTitle = "patchbay"
-	if m.screen == screenDashboard {
+	switch m.screen {
+	case screenDashboard:
 		v.WindowTitle = "patchbay dashboard"
+	case screenFleet:
+		v.WindowTitle = "patchbay · all profiles"
 	}
 	return v
 }
@@ -459,6 +500,8 @@ func (m *rootModel) render() string {
 		if m.home.dash != nil {
 			body = m.home.dash.View()
 		}
+	case screenFleet:
+		body = m.fleet.View()
 	default:
 		body = m.home.View()
 	}
@@ -526,13 +569,17 @@ func (m *rootModel) headerLine(w int) string {
 	if m.screen == screenDashboard {
 		left += s.HeaderDim.Render(" · dashboard")
 	}
-	profile := m.home.ov.Profile
-	if profile == "" {
-		profile = m.c.profile
-	}
-	left += s.HeaderDim.Render(" · profile " + profile)
-	if b := m.home.ov.SecretsBackend; b != "" {
-		left += s.HeaderDim.Render(" · secrets: " + b)
+	if m.screen == screenFleet {
+		left += s.HeaderDim.Render(fmt.Sprintf(" · all profiles (%d)", len(m.fleet.list)))
+	} else {
+		profile := m.home.ov.Profile
+		if profile == "" {
+			profile = m.c.profile
+		}
+		left += s.HeaderDim.Render(" · profile " + profile)
+		if b := m.home.ov.SecretsBackend; b != "" {
+			left += s.HeaderDim.Render(" · secrets: " + b)
+		}
 	}
 	var right string
 	switch {

@@ -29,6 +29,9 @@ const (
 	ModeRunStep
 	// ModeDashboard shows the dashboard page alone (`patchbay dashboard`).
 	ModeDashboard
+	// ModeFleet shows every profile of the database (`patchbay dashboard
+	// --all-profiles`); enter opens one's dashboard.
+	ModeFleet
 )
 
 // Options configure a run of the TUI. Run and RunAccessible copy what they
@@ -57,6 +60,12 @@ type Options struct {
 	// Live is the background refresher of the dashboard; nil shows the
 	// stored results only.
 	Live LiveChecks
+
+	// SwitchProfile, when set, lets the admin switch to another profile
+	// (the home screen's profiles pane, the fleet page): it is told the
+	// profile, and whether its dashboard page was asked for, then the run
+	// ends so the caller can start it again there.
+	SwitchProfile func(profile string, dashboard bool)
 }
 
 // Errors Run and RunAccessible return.
@@ -83,6 +92,7 @@ func newCommon(ctx context.Context, opts Options, plain bool) *common {
 		keys:            DefaultKeyMap(),
 		backend:         opts.Backend,
 		profile:         opts.Profile,
+		switchProfile:   opts.SwitchProfile,
 		plain:           plain,
 		animate:         true,
 		now:             time.Now,
