@@ -11,9 +11,7 @@ type Scheme int
 const (
 	// SchemeBasicKey: HTTP basic auth, key as user name, empty password (Lever).
 	SchemeBasicKey Scheme = iota + 1
-	// SchemeAPIKey: "Authorization: Api-Key <key>" (CertnCentric).
-	SchemeAPIKey
-	// SchemeBearer: "Authorization: Bearer <token>" (Vetty, ChartHop).
+	// SchemeBearer: "Authorization: Bearer <token>" (Vetty).
 	SchemeBearer
 )
 
@@ -21,8 +19,6 @@ func (s Scheme) String() string {
 	switch s {
 	case SchemeBasicKey:
 		return "basic"
-	case SchemeAPIKey:
-		return "api-key"
 	case SchemeBearer:
 		return "bearer"
 	}
@@ -39,9 +35,6 @@ type Auth struct {
 // BasicKey is Lever's scheme: the key as basic-auth user, no password.
 func BasicKey(key string) Auth { return Auth{Scheme: SchemeBasicKey, Secret: key} }
 
-// APIKey is CertnCentric's scheme: "Authorization: Api-Key <key>".
-func APIKey(key string) Auth { return Auth{Scheme: SchemeAPIKey, Secret: key} }
-
 // Bearer is "Authorization: Bearer <token>".
 func Bearer(token string) Auth { return Auth{Scheme: SchemeBearer, Secret: token} }
 
@@ -53,8 +46,6 @@ func (a Auth) header() string {
 	switch a.Scheme {
 	case SchemeBasicKey:
 		return "Basic " + base64.StdEncoding.EncodeToString([]byte(a.Secret+":"))
-	case SchemeAPIKey:
-		return "Api-Key " + a.Secret
 	case SchemeBearer:
 		return "Bearer " + a.Secret
 	}

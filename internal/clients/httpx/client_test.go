@@ -70,7 +70,6 @@ func TestAuthSchemes(t *testing.T) {
 		want string
 	}{
 		{"lever basic, key as user", BasicKey(secret), "Basic " + base64.StdEncoding.EncodeToString([]byte(secret+":"))},
-		{"certn api-key", APIKey(secret), "Api-Key " + secret},
 		{"bearer", Bearer(secret), "Bearer " + secret},
 	}
 	for _, tt := range tests {
@@ -447,7 +446,7 @@ func TestSecretsNeverEscape(t *testing.T) {
 		fmt.Fprintf(w, `{"message":"bad header %s for key %s; %s"}`, r.Header.Get("Authorization"), secret, strings.Repeat("padding ", 60))
 	}))
 	defer srv.Close()
-	for _, auth := range []Auth{BasicKey(secret), APIKey(secret), Bearer(secret)} {
+	for _, auth := range []Auth{BasicKey(secret), Bearer(secret)} {
 		rec := &calls{}
 		c := newTestClient(t, srv.URL, auth, Options{OnCall: rec.add})
 		err := c.Get(context.Background(), "/x", map[string][]string{"q": {"1"}}, nil)

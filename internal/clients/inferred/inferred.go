@@ -82,22 +82,6 @@ var (
 		Override: "PATCHBAY_CERTN_URL",
 		Advice:   "if this persists, set PATCHBAY_CERTN_URL to the API address Certn gives you",
 	}
-	CertnCasesPage = Inference{
-		ID: "certn.cases_page", Vendor: "Certn",
-		What:     "the shape patchbay expects of Certn's case list ({count, next, results})",
-		Value:    `{"count": N, "next": URL|null, "results": [{"id", "status", "created"}]}`,
-		Source:   "Django REST Framework's limit/offset page; Centric's docs show the endpoint, not its answer",
-		Signs:    Envelope,
-		Override: "PATCHBAY_CERTN_URL",
-		Advice:   "if this persists, check that PATCHBAY_CERTN_URL (or the default address) is Certn's API; otherwise Certn answers in a shape patchbay does not know yet",
-	}
-	CertnRateLimit = Inference{
-		ID: "certn.rate_limit", Vendor: "Certn",
-		What:   "the rate patchbay keeps to with Certn (4 requests/s)",
-		Value:  "4/s, bursts of 4",
-		Source: "the 240 requests/minute of Certn's older v1 API; Centric publishes none",
-		// A 429 is worded as rate limiting whatever the cause.
-	}
 	VettyBaseURL = Inference{
 		ID: "vetty.base_url", Vendor: "Vetty",
 		What:     "patchbay's Vetty API address (api.vetty.co/cfapi/v1)",
@@ -132,30 +116,13 @@ var (
 		Source: "Vetty binds keys to an IP range (documented); how it refuses is not",
 		// Every Vetty 401 and 403 carries the hint (vetty.IPRangeHint).
 	}
-	ChartHopBearer = Inference{
-		ID: "charthop.bearer", Vendor: "ChartHop",
-		What:   "the header patchbay sends ChartHop's token in (Authorization: Bearer)",
-		Value:  "Authorization: Bearer <token>",
-		Source: "third-party code; ChartHop's docs do not show the header",
-		// A wrong header is refused like a wrong token (401): the two
-		// cannot be told apart, so a 401 stays "unauthorized".
-	}
-	ChartHopJobPage = Inference{
-		ID: "charthop.job_page", Vendor: "ChartHop",
-		What:     "the shape patchbay expects of ChartHop's job data ({data, next} with a from= cursor)",
-		Value:    `{"data": [...], "next": cursor|null}`,
-		Source:   "third-party code; the path /v1/org/{org}/job/data is documented, its answer is not",
-		Signs:    Envelope,
-		Override: "PATCHBAY_CHARTHOP_URL",
-		Advice:   "if this persists, check that PATCHBAY_CHARTHOP_URL (or the default address) is ChartHop's API; otherwise ChartHop answers in a shape patchbay does not know yet",
-	}
 )
 
 // Table lists every inference, in the order of docs/vendor-apis.md.
 func Table() []Inference {
 	return []Inference{
-		LeverEUHost, LeverKeyCheck, CertnProductionHost, CertnCasesPage, CertnRateLimit,
-		VettyBaseURL, VettyPackages, VettyPackagesShape, VettyIPRange, ChartHopBearer, ChartHopJobPage,
+		LeverEUHost, LeverKeyCheck, CertnProductionHost,
+		VettyBaseURL, VettyPackages, VettyPackagesShape, VettyIPRange,
 	}
 }
 
