@@ -56,6 +56,7 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 		out: &colorprofile.Writer{Forward: termsafe.NewWriter(out), Profile: colorprofile.NoTTY},
 	}
 	a.c.animate = false
+	defer a.c.clip.flush() // a copied secret does not outlive the run
 	switch opts.Mode {
 	case ModeSetup:
 		return a.setup(opts.StartIntegration, opts.StartStep)
@@ -413,9 +414,30 @@ func (a *accessible) offerCopies(integration string, st steps.Step) error {
 			a.println("Couldn't copy " + it.Label + ": " + plainErr(err))
 			continue
 		}
-		a.println(a.copy(it.Label, v))
+		a.println(a.copySecret(it.Label, v))
 	}
 	return nil
+}
+
+// copySecret copies a secret and has it cleared from the native clipboard
+// after clipboardClearAfter, unless the clipboard changed meanwhile, or
+// when the run ends first.
+func (a *accessible) copySecret(label, value string) string {
+	said := a.copy(label, value)
+	if !strings.HasPrefix(said, "Copied") {
+		return said
+	}
+	d := a.c.clip.copied(value)
+	if d == nil {
+		return said + " Clear the clipboard yourself after pasting: patchbay cannot read it back here."
+	}
+	g, after, ctx := a.c.clip, a.c.clipboardWait, a.c.ctx
+	go func() {
+		if after(ctx, clipboardClearAfter) {
+			_, _ = g.clear(d)
+		}
+	}()
+	return strings.TrimSuffix(said, ".") + fmt.Sprintf("; it clears in %.0f s.", clipboardClearAfter.Seconds())
 }
 
 // copy puts a value on the native clipboard and, when the output is a

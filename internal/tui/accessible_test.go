@@ -94,7 +94,7 @@ func TestAccessibleSetupContinues(t *testing.T) {
 	}
 	for _, want := range []string{
 		"step 3 of 4 (guided setup): Connect Vetty in Chattr",
-		"Copied Vetty API key to the clipboard (value hidden).",
+		"Copied Vetty API key to the clipboard (value hidden); it clears in 45 s.",
 		"step 4 of 4 (guided setup): Choose the Vetty package",
 		"Vetty lists: Basic Criminal.", // offered as the full-screen form offers them
 		"E.g. Warehouse Associate=Basic Criminal",
@@ -213,6 +213,13 @@ func runAccessibleWithClipboard(t *testing.T, fb *fakeBackend, native *[]string,
 		out:    &out,
 	}
 	a.c.clipboard = func(s string) error { *native = append(*native, s); return nil }
+	a.c.clip = newClipGuard(func() (string, error) {
+		if len(*native) == 0 {
+			return "", nil
+		}
+		return (*native)[len(*native)-1], nil
+	}, a.c.clipboard)
+	a.c.clipboardWait = func(context.Context, time.Duration) bool { return false }
 	a.c.now = func() time.Time { return testNow }
 	var err error
 	switch mode {

@@ -46,6 +46,7 @@ type copiedMsg struct {
 	seq       int
 	label     string
 	secret    bool
+	clears    bool  // a secret's clear is scheduled (clipboardClearAfter)
 	err       error // the value could not be read (secret missing, keyring locked)
 	nativeErr error // the native clipboard failed; OSC 52 was still sent
 }
@@ -143,7 +144,14 @@ func copyToClipboard(c *common, seq int, integration string, item steps.CopyItem
 			nativeErr = native(value)
 		}
 		report := copiedMsg{seq: seq, label: item.Label, secret: secret, nativeErr: nativeErr}
-		return tea.BatchMsg{tea.SetClipboard(value), emit(report)}
+		batch := tea.BatchMsg{tea.SetClipboard(value), emit(report)}
+		if secret && nativeErr == nil {
+			if d := c.clip.copied(value); d != nil {
+				report.clears = true
+				batch = tea.BatchMsg{tea.SetClipboard(value), emit(report), clearClipboardLater(c, seq, item.Label, d)}
+			}
+		}
+		return batch
 	}
 }
 

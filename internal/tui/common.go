@@ -38,6 +38,11 @@ type common struct {
 	clipboard func(string) error // native clipboard; nil when there is none
 	openURL   func(string) error
 
+	// clip clears a copied secret later (it reads the native clipboard
+	// back); clipboardWait is its clock.
+	clip          *clipGuard
+	clipboardWait func(ctx context.Context, d time.Duration) bool
+
 	checkTimeout    time.Duration // bound on one live check
 	completeTimeout time.Duration // bound on the final write
 	loadTimeout     time.Duration // bound on reads (overview, inputs, options, secrets)

@@ -234,6 +234,11 @@ type harness struct {
 	hold     bool
 	holdName string // keep back only commands whose function name contains it
 	recordVw bool
+
+	// clipWaits are the durations the clipboard's timers waited for;
+	// clipFires says whether they fire (false: the run ended first).
+	clipWaits []time.Duration
+	clipFires bool
 }
 
 type harnessOpt func(*Options)
@@ -249,6 +254,16 @@ func newHarness(t testing.TB, fb *fakeBackend, w, h int, opts ...harnessOpt) *ha
 	c.animate = false
 	c.now = func() time.Time { return testNow }
 	c.clipboard = func(s string) error { hs.native = append(hs.native, s); return nil }
+	c.clip = newClipGuard(func() (string, error) {
+		if len(hs.native) == 0 {
+			return "", nil
+		}
+		return hs.native[len(hs.native)-1], nil
+	}, c.clipboard)
+	c.clipboardWait = func(_ context.Context, d time.Duration) bool {
+		hs.clipWaits = append(hs.clipWaits, d)
+		return hs.clipFires
+	}
 	c.openURL = func(u string) error {
 		hs.opened = append(hs.opened, u)
 		return hs.openErr

@@ -110,8 +110,10 @@ func newCommon(ctx context.Context, opts Options, plain bool) *common {
 	} else {
 		c.styles = NewStyles(true)
 	}
+	c.clipboardWait = wait
 	if !clipboard.Unsupported {
 		c.clipboard = clipboard.WriteAll
+		c.clip = newClipGuard(clipboard.ReadAll, clipboard.WriteAll)
 	}
 	return c
 }
@@ -132,6 +134,9 @@ func Run(ctx context.Context, opts Options) error {
 	// scribble over the alternate screen.
 	browser.Stdout, browser.Stderr = io.Discard, io.Discard
 
+	// A secret still on the clipboard when the program ends is cleared
+	// now: its timer ends with the program.
+	defer c.clip.flush()
 	root := newRootModel(c, opts.Mode, opts.StartIntegration, opts.StartStep)
 	root.attachLive(opts.Live)
 	return runProgram(ctx, root, opts, plain)

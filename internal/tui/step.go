@@ -206,10 +206,23 @@ func (m *stepModel) update(msg tea.Msg) tea.Cmd {
 		switch {
 		case msg.err != nil:
 			m.flash = m.c.styles.Error.Render("✗") + " couldn't copy " + msg.label + ": " + plainErr(msg.err)
+		case msg.secret && msg.clears:
+			m.flash = m.c.styles.OK.Render("copied ✓") + " (value hidden): " + msg.label + fmt.Sprintf("; clears in %.0f s", clipboardClearAfter.Seconds())
 		case msg.secret:
-			m.flash = m.c.styles.OK.Render("copied ✓") + " (value hidden): " + msg.label
+			m.flash = m.c.styles.OK.Render("copied ✓") + " (value hidden): " + msg.label + "; clear the clipboard yourself after pasting"
 		default:
 			m.flash = m.c.styles.OK.Render("copied ✓") + " " + msg.label
+		}
+		return nil
+	case clipboardClearedMsg:
+		if msg.seq != m.seq {
+			return nil
+		}
+		switch {
+		case msg.err != nil:
+			m.flash = m.c.styles.Warn.Render("!") + " couldn't clear the clipboard: " + plainErr(msg.err)
+		case msg.cleared:
+			m.flash = "clipboard cleared: " + msg.label + " is no longer on it"
 		}
 		return nil
 	case linkOpenedMsg:

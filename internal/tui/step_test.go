@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -633,5 +634,60 @@ func TestStepMappingCompletesThePackage(t *testing.T) {
 	h.press("enter")
 	if len(fb.checks) != 1 || fb.checks[0].Values["packages"] != "Warehouse=Basic;Driver=Driver (MVR)" {
 		t.Fatalf("checks = %+v, want the package completed after '='", fb.checks)
+	}
+}
+
+// A copied secret is cleared from the clipboard after 45 s, unless the
+// clipboard changed meanwhile; the screen says so. The timer is a tea.Cmd,
+// held back here until the test lets it fire.
+func TestCopiedSecretIsClearedAfter45s(t *testing.T) {
+	for _, changed := range []bool{false, true} {
+		fb := newFakeBackend(fixture(0))
+		fb.secrets["vetty-chattr/api_key"] = typedSecret
+		h := newHarness(t, fb, 100, 30, withMode(ModeRunStep, "vetty-chattr", "chattr-connect"))
+		h.holdName = "clearClipboardLater"
+		h.press("c")
+		h.mustSee("copied ✓ (value hidden): Vetty API key; clears in 45 s")
+		if len(h.held) != 1 {
+			t.Fatalf("changed=%v: %d timers held, want the clipboard's one", changed, len(h.held))
+		}
+		if changed {
+			h.native = append(h.native, "something the admin copied since")
+		}
+		h.clipFires = true
+		h.release()
+		if len(h.clipWaits) != 1 || h.clipWaits[0] != 45*time.Second {
+			t.Fatalf("changed=%v: the timer waited %v, want 45s", changed, h.clipWaits)
+		}
+		last := h.native[len(h.native)-1]
+		switch {
+		case !changed && (last != "" || h.osc52[len(h.osc52)-1] != ""):
+			t.Errorf("the secret is still on the clipboard after its 45 s (native %v, osc52 %v)", last == typedSecret, h.osc52[len(h.osc52)-1] == typedSecret)
+		case !changed:
+			h.mustSee("clipboard cleared: Vetty API key is no longer on it")
+		case last != "something the admin copied since" || len(h.osc52) != 1:
+			t.Errorf("a clipboard that changed meanwhile was cleared (native %q, osc52 %d values)", last, len(h.osc52))
+		}
+		h.checkViolations()
+	}
+}
+
+// A secret still pending when patchbay ends is cleared then; what the
+// admin copied afterwards is not.
+func TestClipGuardFlushOnlyClearsTheSecret(t *testing.T) {
+	var board string
+	g := newClipGuard(func() (string, error) { return board, nil }, func(s string) error { board = s; return nil })
+	board = typedSecret
+	g.copied(typedSecret)
+	g.flush()
+	if board != "" {
+		t.Error("flush left the secret on the clipboard")
+	}
+	board = typedSecret
+	g.copied(typedSecret)
+	board = "mine"
+	g.flush()
+	if board != "mine" {
+		t.Error("flush cleared what the admin copied since")
 	}
 }
