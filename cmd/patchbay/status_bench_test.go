@@ -30,8 +30,8 @@ func BenchmarkStatusJSONProcess(b *testing.B) {
 	bin := releaseBinary(b)
 	dir := b.TempDir()
 	noLog, bigLog := filepath.Join(dir, "a", "patchbay.db"), filepath.Join(dir, "b", "patchbay.db")
-	seedStatusBench(b, noLog, 0)
-	seedStatusBench(b, bigLog, benchEvents)
+	seedStatusBench(b, noLog, benchProfiles, 0)
+	seedStatusBench(b, bigLog, benchProfiles, benchEvents)
 	env := benchEnv(dir)
 	run := func(db string) (time.Duration, []byte) {
 		r := runProc(b, env, bin, "--db", db, "--profile", "customer-1", "status", "--json")
@@ -68,10 +68,11 @@ func BenchmarkStatusJSONProcess(b *testing.B) {
 	b.ReportMetric(ms(max(slices.Max(empty), slices.Max(full))), "ms-max")
 }
 
-// seedStatusBench writes what three customers' fully set-up integrations
-// leave in the database, then a history of the given length, through the store's own API
-// (the events in one transaction, so seeding takes seconds).
-func seedStatusBench(b *testing.B, path string, events int) {
+// seedStatusBench writes what the given number of customers' fully set-up
+// integrations leave in the database, then a history of the given length,
+// through the store's own API (the events in one transaction, so seeding
+// takes seconds).
+func seedStatusBench(b *testing.B, path string, profiles, events int) {
 	ctx := context.Background()
 	db, err := store.Open(ctx, path)
 	if err != nil {
@@ -95,7 +96,7 @@ func seedStatusBench(b *testing.B, path string, events int) {
 		"certn-lever":    {"secret.api_key", "secret.signing_token", app.CheckTriggerStage, app.CheckCertnTags},
 		"charthop-lever": {"secret.api_key", "secret.webhook_secret", app.CheckOptionRules},
 	}
-	for p := 1; p <= benchProfiles; p++ {
+	for p := 1; p <= profiles; p++ {
 		profile := fmt.Sprintf("customer-%d", p)
 		for _, in := range steps.Catalog() {
 			for i, st := range in.Steps {
@@ -135,10 +136,10 @@ func seedStatusBench(b *testing.B, path string, events int) {
 	integrations := steps.IntegrationIDs()
 	err = db.Tx(ctx, func(tx *store.Tx) error {
 		for i := range events {
-			in := integrations[(i/benchProfiles)%len(integrations)]
+			in := integrations[(i/profiles)%len(integrations)]
 			err := tx.AddEvent(ctx, store.Event{
 				At:      start.Add(time.Duration(i) * time.Minute),
-				Profile: fmt.Sprintf("customer-%d", i%benchProfiles+1), Integration: in, Step: "lever-key",
+				Profile: fmt.Sprintf("customer-%d", i%profiles+1), Integration: in, Step: "lever-key",
 				Kind: store.EventVerification, Summary: fmt.Sprintf("secret.api_key: valid → unauthorized (%d)", i),
 				Detail: map[string]string{"check": "secret.api_key"},
 			})
@@ -151,4 +152,46 @@ func seedStatusBench(b *testing.B, path string, events int) {
 	if err != nil {
 		b.Fatal(err)
 	}
+}
+
+// BenchmarkStatusAllProfilesJSON100ProfilesProcess times whole runs of the
+// real binary printing `status --all-profiles --json` for a database of 100
+// customers, each with its 3 integrations set up and checked (no --live),
+// against `status --json` of one of them in the same run. Reported: both
+// medians, their ratio, and the cost per profile.
+func BenchmarkStatusAllProfilesJSON100ProfilesProcess(b *testing.B) {
+	const profiles = 100
+	bin := releaseBinary(b)
+	dir := b.TempDir()
+	db := filepath.Join(dir, "state", "patchbay.db")
+	seedStatusBench(b, db, profiles, 0)
+	env := benchEnv(dir)
+	all := func() time.Duration {
+		r := runProc(b, env, bin, "--db", db, "status", "--all-profiles", "--json")
+		if r.code != 0 {
+			b.Fatalf("status --all-profiles --json: exit %d\n%s", r.code, r.out)
+		}
+		var f FleetReport
+		if err := json.Unmarshal(r.out, &f); err != nil || len(f.Profiles) != profiles {
+			b.Fatalf("report: %v (%d profiles)", err, len(f.Profiles))
+		}
+		return r.took
+	}
+	one := func() time.Duration {
+		r := runProc(b, env, bin, "--db", db, "--profile", "customer-1", "status", "--json")
+		if r.code != 0 {
+			b.Fatalf("status --json: exit %d\n%s", r.code, r.out)
+		}
+		return r.took
+	}
+	all() // the page cache, not patchbay, pays for the first read
+	var allT, oneT []time.Duration
+	for b.Loop() {
+		allT = append(allT, all())
+		oneT = append(oneT, one())
+	}
+	b.ReportMetric(ms(median(allT)), "ms-median-100-profiles")
+	b.ReportMetric(ms(median(oneT)), "ms-median-1-profile")
+	b.ReportMetric(float64(median(allT))/float64(median(oneT)), "ratio")
+	b.ReportMetric(ms(median(allT)-median(oneT))/(profiles-1), "ms-per-extra-profile")
 }
