@@ -130,6 +130,9 @@ func (s *Service) Orphans(ctx context.Context) ([]Orphan, error) {
 	}
 	var out []Orphan
 	for _, a := range accounts {
+		if a == secrets.FingerprintKeyAccount {
+			continue // the store's own fingerprint key, not a secret of a profile
+		}
 		integration, key, kind, err := splitEntry(a)
 		if err != nil {
 			out = append(out, Orphan{Account: a, Kind: OrphanSecret, Reason: "not an account patchbay writes"})

@@ -56,11 +56,18 @@ func checkProfileName(name string) error {
 	if name == "" {
 		return fmt.Errorf("%w: empty profile name", ErrInvalid)
 	}
+	if name == reservedProfile {
+		return fmt.Errorf("%w: profile name %q is reserved for patchbay's own entries in the secrets store", ErrInvalid, name)
+	}
 	if strings.ContainsAny(name, "/\\") || strings.IndexFunc(name, isControl) >= 0 {
 		return fmt.Errorf("%w: profile name %q may not contain slashes or control characters", ErrInvalid, name)
 	}
 	return nil
 }
+
+// reservedProfile is where secrets stores keep patchbay's own entries (the
+// fingerprint key: store/secrets.FingerprintKeyAccount).
+const reservedProfile = "_patchbay"
 
 func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
 

@@ -146,7 +146,7 @@ func validAccount(account string) error {
 }
 
 // Probe checks that s answers by reading an account that cannot exist: ErrNotFound means the backend works.
-// For a vault this asks for the passphrase (if not yet known) and checks it.
+// It proves no vault passphrase (a missing entry needs no key): Vault.Unlock does.
 func Probe(ctx context.Context, s Store) error {
 	_, err := s.Get(ctx, Account("patchbay-probe", "probe", rand.Text()))
 	if err == nil || errors.Is(err, ErrNotFound) {
