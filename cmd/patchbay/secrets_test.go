@@ -112,45 +112,57 @@ func TestVaultPassphraseChange(t *testing.T) {
 
 // Keyring entries of versions before database identities (user name
 // PROFILE/INTEGRATION/KEY) move to this database's entries on first open.
+// One that holds another database's value (the two shared it) is drift
+// after the move, not adopted as this database's.
 func TestLegacyKeyringEntriesMove(t *testing.T) {
 	secretstest.PrivateKeyring(t)
-	c := newCLI(t)
-	c.withStandins()
-	if r := c.run(cliLeverKey1, "--secrets", "keyring", "run", "certn-lever/lever-key", "--set", "region=us", "--set", "api_key=@-"); r.code != 0 {
-		t.Fatalf("run: exit %d\n%s%s", r.code, r.out, r.err)
-	}
-	account := secrets.Account("default", "certn-lever", "api_key")
-	ks := secrets.NewKeyring(secrets.Options{Timeout: 5 * time.Second, DatabaseID: databaseID(t, c.db)})
-	// Back to the earlier layout: the entry unscoped, no fingerprint.
-	if err := ks.Delete(context.Background(), account); err != nil {
-		t.Fatal(err)
-	}
-	if err := keyring.Set(secrets.Service, account, cliLeverKey1); err != nil {
-		t.Fatal(err)
-	}
-	sqlDB, err := sql.Open("sqlite", c.db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sqlDB.Exec("UPDATE profiles SET legacy_secrets = 1; UPDATE secrets SET fingerprint = NULL"); err != nil {
-		t.Fatal(err)
-	}
-	sqlDB.Close()
+	for _, tt := range []struct {
+		name, legacy, want string
+	}{
+		{"its own value", cliLeverKey1, "valid"},
+		{"another database's value", "lever-key-other-database-0000-9999", "drift"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newCLI(t)
+			c.withStandins()
+			if r := c.run(cliLeverKey1, "--secrets", "keyring", "run", "certn-lever/lever-key", "--set", "region=us", "--set", "api_key=@-"); r.code != 0 {
+				t.Fatalf("run: exit %d\n%s%s", r.code, r.out, r.err)
+			}
+			account := secrets.Account("default", "certn-lever", "api_key")
+			ks := secrets.NewKeyring(secrets.Options{Timeout: 5 * time.Second, DatabaseID: databaseID(t, c.db)})
+			// Back to the earlier layout: the entry unscoped, no fingerprint.
+			if err := ks.Delete(context.Background(), account); err != nil {
+				t.Fatal(err)
+			}
+			if err := keyring.Set(secrets.Service, account, tt.legacy); err != nil {
+				t.Fatal(err)
+			}
+			sqlDB, err := sql.Open("sqlite", c.db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := sqlDB.Exec("UPDATE profiles SET legacy_secrets = 1; UPDATE secrets SET fingerprint = NULL"); err != nil {
+				t.Fatal(err)
+			}
+			sqlDB.Close()
 
-	r := c.run("", "status", "--live", "--json")
-	if res, detail := parseLiveStatus(t, r).check("certn-lever", "secret.api_key"); r.code != 0 || res != "valid" {
-		t.Fatalf("after the move: exit %d, %s %q\n%s", r.code, res, detail, r.err)
-	}
-	if !strings.Contains(r.err, "moved 1 secret(s) of profile default to this database's own entries") {
-		t.Errorf("the move was not announced: %q", r.err)
-	}
-	if got, err := ks.Get(context.Background(), account); err != nil || got != cliLeverKey1 {
-		t.Errorf("the database's entry holds %v, %v", got == cliLeverKey1, err)
-	}
-	if _, err := keyring.Get(secrets.Service, account); err == nil {
-		t.Error("the unscoped entry was left behind")
-	}
-	if r := c.run("", "doctor", "--offline"); r.code != 0 || !strings.Contains(r.out, "all 1 recorded secret(s) are in the keyring, as recorded") {
-		t.Errorf("doctor: exit %d\n%s", r.code, r.out)
+			r := c.run("", "status", "--live", "--json")
+			if res, detail := parseLiveStatus(t, r).check("certn-lever", "secret.api_key"); res != tt.want {
+				t.Fatalf("after the move: exit %d, %s %q\n%s", r.code, res, detail, r.err)
+			}
+			if !strings.Contains(r.err, "moved 1 secret(s) of profile default to this database's own entries") {
+				t.Errorf("the move was not announced: %q", r.err)
+			}
+			if got, err := ks.Get(context.Background(), account); err != nil || got != tt.legacy {
+				t.Errorf("the database's entry holds the legacy value: %v, %v", got == tt.legacy, err)
+			}
+			if _, err := keyring.Get(secrets.Service, account); err == nil {
+				t.Error("the unscoped entry was left behind")
+			}
+			d := c.run("", "doctor", "--offline")
+			if ok := strings.Contains(d.out, "all 1 recorded secret(s) are in the keyring, as recorded"); ok != (tt.want == "valid") {
+				t.Errorf("doctor: exit %d\n%s", d.code, d.out)
+			}
+		})
 	}
 }

@@ -115,11 +115,27 @@ func (s *Service) copyLegacy(ctx context.Context, leg secrets.Legacy, op store.P
 	if err != nil {
 		return false, err
 	}
+	// A shared legacy entry may hold another database's value: its
+	// fingerprint is recorded only when its ending is the one this database
+	// recorded, else the entry stays unfingerprinted and reads as drift.
+	key, previous := strings.CutSuffix(op.Key, ".previous")
+	recordedLast4 := ""
+	if meta, err := s.DB.Secret(ctx, op.Profile, op.Integration, key); err == nil {
+		recordedLast4 = meta.Last4
+		if previous && meta.Previous != nil {
+			recordedLast4 = meta.Previous.Last4
+		}
+	}
+	if recordedLast4 != "" && Last4(v) != recordedLast4 {
+		fp = ""
+	}
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
 		var err error
-		if key, ok := strings.CutSuffix(op.Key, ".previous"); ok {
+		switch {
+		case fp == "":
+		case previous:
 			err = tx.SetPreviousFingerprint(ctx, op.Profile, op.Integration, key, fp)
-		} else {
+		default:
 			err = tx.SetSecretFingerprint(ctx, op.Profile, op.Integration, op.Key, fp, false)
 		}
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
