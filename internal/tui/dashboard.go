@@ -13,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/patchbay/patchbay/internal/app"
+	"github.com/patchbay/patchbay/internal/steps"
 	"github.com/patchbay/patchbay/internal/termsafe"
 )
 
@@ -541,6 +542,11 @@ func (m *dashboardModel) card(iv app.IntegrationView, w int, now time.Time) []st
 			continue
 		}
 		lines = append(lines, truncate("  "+s.Error.Render("! ")+termsafe.String(a), w))
+	}
+	for _, sv := range unverifiedSteps(iv) {
+		// The live checks verify it: r runs them now.
+		lines = append(lines, truncate("  "+s.ProofStyle(steps.ProofUnverified).Render("? ")+sv.Step.Title+
+			" is unverified: "+m.c.keys.VerifyNow.Help().Key+" checks it now", w))
 	}
 	for _, sec := range iv.Secrets {
 		lines = append(lines, truncate("  "+m.secretLine(sec, now), w))

@@ -406,3 +406,20 @@ func TestDashboardPageFromHome(t *testing.T) {
 		t.Error("esc left the dashboard header")
 	}
 }
+
+// The dashboard page offers to verify a step completed unverified, and r
+// asks the refresher for a run now.
+func TestDashboardOffersVerifyNow(t *testing.T) {
+	ov := dashFixture()
+	cl := &ov.Integrations[1]
+	cl.Steps[0].Status, cl.Steps[0].Proof = steps.StatusDone, steps.ProofUnverified
+	fb := newFakeBackend(ov)
+	live := newFakeLive()
+	d := newDashDriver(t, fb, live, 160, 40)
+	d.mustSee("? Generate the Lever API key for Certn is unverified: r checks it now")
+	before := live.triggers.Load()
+	d.send(keyMsg("r"))
+	if live.triggers.Load() != before+1 {
+		t.Errorf("r did not ask for a run now")
+	}
+}
