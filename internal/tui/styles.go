@@ -155,41 +155,35 @@ func PlainStyles() *Styles {
 // ProofBadge renders a step's status and proof as one short, self-describing
 // word, so the meaning never depends on colour alone.
 func (s *Styles) ProofBadge(status steps.Status, proof steps.Proof) string {
-	switch {
-	case status == steps.StatusNeedsRerun:
-		return s.rerun.Render("↻ needs re-run")
-	case status != steps.StatusDone:
-		return s.todo.Render("· todo")
-	}
-	st, ok := s.proof[proof]
-	if !ok {
-		st = lipgloss.NewStyle()
-	}
-	switch proof {
-	case steps.ProofVerified:
-		return st.Render("✓ verified")
-	case steps.ProofChecked:
-		return st.Render("✓ checked")
-	case steps.ProofAttested:
-		return st.Render("✓ attested")
-	case steps.ProofUnverified:
-		return st.Render("? unverified")
-	}
-	return st.Render("✓ done")
+	st, mark, word := s.stepState(status, proof)
+	return st.Render(mark + " " + word)
 }
 
-// StepMark is a step's state as one styled mark for the stepper; the mark,
-// not the colour, carries the meaning (NO_COLOR keeps it).
+// StepMark is a step's state as one styled mark for the stepper, in its
+// badge's style; the mark, not the colour, carries the meaning (NO_COLOR
+// keeps it).
 func (s *Styles) StepMark(status steps.Status, proof steps.Proof) string {
+	st, mark, _ := s.stepState(status, proof)
+	return st.Render(mark)
+}
+
+// stepState is the one reading of a step's state for the badge and the
+// stepper: its style, its mark and its word.
+func (s *Styles) stepState(status steps.Status, proof steps.Proof) (lipgloss.Style, string, string) {
 	switch {
 	case status == steps.StatusNeedsRerun:
-		return s.rerun.Render("↻")
+		return s.rerun, "↻", "needs re-run"
 	case status != steps.StatusDone:
-		return s.todo.Render("·")
-	case proof == steps.ProofUnverified:
-		return s.ProofStyle(proof).Render("?")
+		return s.todo, "·", "todo"
 	}
-	return s.ProofStyle(proof).Render("✓")
+	st := s.ProofStyle(proof)
+	switch proof {
+	case steps.ProofVerified, steps.ProofChecked, steps.ProofAttested:
+		return st, "✓", string(proof)
+	case steps.ProofUnverified:
+		return st, "?", "unverified"
+	}
+	return st, "✓", "done"
 }
 
 // ProofStyle is the style of a proof's badge and word.
