@@ -3,8 +3,10 @@ package vetty_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -106,5 +108,22 @@ func TestUnauthorizedAndForbiddenBothCarryTheIPRangeHint(t *testing.T) {
 		if strings.HasPrefix(key, "invalid") != errors.Is(err, httpx.ErrUnauthorized) || strings.HasPrefix(key, "forbidden") != errors.As(err, &fe) {
 			t.Errorf("%s: kind lost in %v", key, err)
 		}
+	}
+}
+
+// An empty page ends the listing even when it does not say last.
+func TestInferredEmptyPageEndsPackages(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("page") == "0" {
+			io.WriteString(w, `{"content":[{"id":1,"name":"Basic"}],"last":false}`)
+			return
+		}
+		io.WriteString(w, `{"content":[],"last":false}`)
+	}))
+	defer srv.Close()
+	c, _ := vetty.New(nil, srv.URL, "vetty-key", httpx.Options{})
+	pk, err := c.Packages(context.Background())
+	if err != nil || len(pk) != 1 {
+		t.Fatalf("Packages = %v, %v", pk, err)
 	}
 }
