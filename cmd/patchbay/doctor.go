@@ -251,7 +251,7 @@ func doctorSecrets(ctx context.Context, f *Factory) ([]finding, secrets.Store) {
 		return []finding{{levelOK, "secrets", fmt.Sprintf("%s answered in %s", name, took), ""}}, st
 	case errors.Is(err, secrets.ErrUnavailable):
 		return []finding{{levelFail, "secrets", fmt.Sprintf("%s: %v", name, err),
-			"on a machine without a keyring, use the encrypted vault: patchbay --secrets vault doctor (passphrase from a prompt or " + secrets.VaultPassphraseEnv + ")"}}, nil
+			"patchbay --secrets vault doctor"}}, nil
 	case errors.Is(err, secrets.ErrLocked):
 		return []finding{{levelFail, "secrets", fmt.Sprintf("%s: %v", name, err),
 			"unlock the keyring from your desktop session (or log in to one) and run doctor again, or use the vault: --secrets vault"}}, nil
