@@ -3,6 +3,7 @@ package tui
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/patchbay/patchbay/internal/steps"
 )
@@ -217,4 +218,13 @@ func TestFreshIntegrationSaysWhatToDoFirst(t *testing.T) {
 	h.press("esc", "shift+tab", "up")
 	h.mustSee("Secrets", "Recent events")
 	h.mustNotSee("Start here")
+}
+
+// A secret's age reads as words: never "now old".
+func TestSecretAgeWords(t *testing.T) {
+	ov := fixture(0)
+	ov.Integrations[0].Secrets[0].CreatedAt = testNow.Add(-10 * time.Second)
+	h := newHarness(t, newFakeBackend(ov), 120, 36)
+	h.mustSee("api_key ····9f3c · keyring · just created")
+	h.mustNotSee("now old")
 }
