@@ -517,7 +517,17 @@ func (m *rotateModel) doneLines(add func(string)) {
 	add("")
 	in, _ := steps.Lookup(m.integ)
 	if len(res.NeedsRerun) > 0 {
-		add(s.Warn.Render("1. Hand the new value on") + " — these steps need a re-run, before you revoke the old value:")
+		left := 0
+		for _, id := range res.NeedsRerun {
+			if !m.rerunDone[id] {
+				left++
+			}
+		}
+		if left == 0 {
+			add(s.OK.Render("1. Handed on ✓") + " — every step that held the old value was re-run:")
+		} else {
+			add(s.Warn.Render("1. Hand the new value on") + " — these steps need a re-run, before you revoke the old value:")
+		}
 		for i, id := range res.NeedsRerun {
 			title := id
 			if st, ok := in.Step(id); ok {

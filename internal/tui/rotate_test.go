@@ -131,6 +131,7 @@ func TestRotateFromTheHomeScreen(t *testing.T) {
 		t.Fatalf("after the re-run the screen is %v, want the rotation screen:\n%s", h.m.screen, h.view())
 	}
 	h.mustSee("Rotate vetty-chattr/api_key", "✓ Connect Vetty in Chattr (chattr-connect) · re-run")
+	h.mustSee("1. Handed on ✓")
 	h.press("esc")
 	if h.m.screen != screenHome || h.m.rotate != nil {
 		t.Errorf("esc from the rotation did not return home")
