@@ -107,12 +107,11 @@ func (s *Service) Profiles(ctx context.Context) ([]ProfileSummary, error) {
 	}
 	out := make([]ProfileSummary, 0, len(profiles))
 	for _, p := range profiles {
-		other := &Service{DB: s.DB, Profile: p.Name, Now: s.Now}
-		r, err := other.Status(ctx)
+		ov, err := s.overviewOf(ctx, p.Name, 0)
 		if err != nil {
 			return nil, fmt.Errorf("profile %s: %w", p.Name, err)
 		}
-		out = append(out, Summarize(r))
+		out = append(out, Summarize(StatusFrom(ov, s.now())))
 	}
 	return out, nil
 }

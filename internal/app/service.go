@@ -77,6 +77,12 @@ func (s *Service) Overview(ctx context.Context) (Overview, error) {
 }
 
 func (s *Service) overview(ctx context.Context, events int) (Overview, error) {
+	return s.overviewOf(ctx, s.Profile, events)
+}
+
+// overviewOf is the overview of any profile of the database; the secrets
+// store is the service's own profile's.
+func (s *Service) overviewOf(ctx context.Context, profile string, events int) (Overview, error) {
 	// One read transaction: a consistent snapshot that never waits for a writer.
 	var (
 		prof   store.Profile
@@ -87,25 +93,25 @@ func (s *Service) overview(ctx context.Context, events int) (Overview, error) {
 	)
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
 		var err error
-		prof, err = tx.GetProfile(ctx, s.Profile)
+		prof, err = tx.GetProfile(ctx, profile)
 		if errors.Is(err, store.ErrNotFound) {
 			// Nothing recorded yet: an empty overview; reading creates nothing.
-			prof, err = store.Profile{Name: s.Profile}, nil
+			prof, err = store.Profile{Name: profile}, nil
 		}
 		if err != nil {
 			return err
 		}
-		if all, err = tx.AllStepStates(ctx, s.Profile); err != nil {
+		if all, err = tx.AllStepStates(ctx, profile); err != nil {
 			return err
 		}
-		if metas, err = tx.Secrets(ctx, s.Profile, ""); err != nil {
+		if metas, err = tx.Secrets(ctx, profile, ""); err != nil {
 			return err
 		}
-		if checks, err = tx.Checks(ctx, s.Profile, ""); err != nil {
+		if checks, err = tx.Checks(ctx, profile, ""); err != nil {
 			return err
 		}
 		if events > 0 {
-			evs, err = tx.Events(ctx, store.EventFilter{Profile: s.Profile, Limit: events})
+			evs, err = tx.Events(ctx, store.EventFilter{Profile: profile, Limit: events})
 		}
 		return err
 	})
@@ -113,10 +119,10 @@ func (s *Service) overview(ctx context.Context, events int) (Overview, error) {
 		return Overview{}, err
 	}
 	backend := prof.SecretsBackend
-	if backend == "" && s.Secrets != nil {
+	if backend == "" && s.Secrets != nil && profile == s.Profile {
 		backend = s.Secrets.Backend().Name
 	}
-	ov := Overview{Profile: s.Profile, SecretsBackend: backend}
+	ov := Overview{Profile: profile, SecretsBackend: backend}
 	now := s.now()
 	for _, in := range steps.Catalog() {
 		ov.Integrations = append(ov.Integrations, s.integrationView(in, all[in.ID], metas, checks, now))
