@@ -261,3 +261,18 @@ func TestStepRunFailureNamesAGuess(t *testing.T) {
 		t.Fatalf("failure %+v", f)
 	}
 }
+
+// An endpoint override replaces a vendor's own address for the vendor it
+// names only; without overrides every vendor answers at its own address.
+func TestOverrideNamesOnlyTheOverriddenVendor(t *testing.T) {
+	if got := (&Vendors{}).Override("lever"); got != "" {
+		t.Fatalf("no URLs: override %q", got)
+	}
+	v := &Vendors{URLs: &URLs{Lever: "http://127.0.0.1:9/lever/v1"}}
+	if got := v.Override("lever"); got != "http://127.0.0.1:9/lever/v1" {
+		t.Fatalf("lever override %q", got)
+	}
+	if got := v.Override("vetty"); got != "" {
+		t.Fatalf("vetty override %q", got)
+	}
+}
