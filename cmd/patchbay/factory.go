@@ -85,8 +85,10 @@ func (f *Factory) DB(ctx context.Context) (*store.DB, error) {
 	}
 	if f.readOnly {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-			return nil, usageError("profile %q does not exist: there is no patchbay database at %s yet. "+
-				"Check --db and --profile, or start with patchbay setup INTEGRATION", f.Globals.Profile, path)
+			// No profile at all yet (whatever --profile says): a read-only
+			// command creates neither the database nor a profile.
+			return nil, usageError("there is no patchbay database at %s yet, so no profile exists; "+
+				"check --db, or start with patchbay setup INTEGRATION", path)
 		}
 	}
 	db, err := store.Open(ctx, path)

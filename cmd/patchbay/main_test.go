@@ -323,8 +323,8 @@ func TestProfileTypoIsRefused(t *testing.T) {
 	c.withStandins()
 
 	// No database yet: nothing is created.
-	for _, args := range [][]string{{"status"}, {"history"}, {"status", "--live"}, {"--profile", "acme", "doctor", "--offline"}} {
-		if r := c.run("", args...); r.code != exitUsage || !strings.Contains(r.err, "does not exist") {
+	for _, args := range [][]string{{"status"}, {"history"}, {"status", "--live"}, {"--profile", "acme", "doctor", "--offline"}, {"profiles"}} {
+		if r := c.run("", args...); r.code != exitUsage || !strings.Contains(r.err, "no patchbay database at "+c.db) {
 			t.Errorf("%v on no database: exit %d, %q", args, r.code, r.err)
 		}
 	}
