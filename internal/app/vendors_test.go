@@ -3,12 +3,15 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/clients/httpx"
 	"github.com/patchbay/patchbay/internal/clients/standin"
 	"github.com/patchbay/patchbay/internal/clients/vetty"
+	"github.com/patchbay/patchbay/internal/steps"
 )
 
 var vettyKeyValues = map[string]string{"user": "Priya Shah", "ip_allowlist": "203.0.113.0/24", "expiry_months": "24"}
@@ -274,5 +277,32 @@ func TestOverrideNamesOnlyTheOverriddenVendor(t *testing.T) {
 	}
 	if got := v.Override("vetty"); got != "" {
 		t.Fatalf("vetty override %q", got)
+	}
+}
+
+// An unreachable vendor is worded by the innermost cause, not the whole
+// chain of wrapped messages.
+func TestUnreachableSaysTheInnermostCause(t *testing.T) {
+	err := fmt.Errorf("lever GET /stages: %w: dial tcp 127.0.0.1:9: connect: connection refused", httpx.ErrUnreachable)
+	if got := Classify(err); got.Result != ResultUnreachable || got.Detail != "could not be reached: connection refused" {
+		t.Fatalf("Classify = %+v", got)
+	}
+	if got := lastPart(errors.New("no separator")); got != "no separator" {
+		t.Fatalf("lastPart = %q", got)
+	}
+}
+
+// A refused key's fix says where the key comes from when the step has no
+// advice of its own.
+func TestRefusedKeyFixNamesWhereTheKeyComesFrom(t *testing.T) {
+	e := newLiveEnv(t)
+	_, out := e.check(t, "vetty-chattr", "vetty-key", vettyKeyValues, "vetty-invalid-key-000000")
+	in, _ := steps.Lookup("vetty-chattr")
+	st, _ := in.Step("vetty-key")
+	if st.Refused != "" {
+		t.Fatalf("%s now has advice of its own for a refused key: test a step without", st.ID)
+	}
+	if !strings.Contains(out.Fix, "from "+st.Where) {
+		t.Fatalf("fix %q does not name %q", out.Fix, st.Where)
 	}
 }
