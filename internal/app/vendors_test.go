@@ -306,3 +306,18 @@ func TestRefusedKeyFixNamesWhereTheKeyComesFrom(t *testing.T) {
 		t.Fatalf("fix %q does not name %q", out.Fix, st.Where)
 	}
 }
+
+// A ChartHop Lever key that reads everything, confidential requisitions
+// included, passes, and the step says its write permissions stay attested.
+func TestChartHopLeverKeyReadingEverythingPasses(t *testing.T) {
+	e := newLiveEnv(t)
+	values := map[string]string{"region": "us", "write_permissions": "create_requisitions,delete_requisitions,update_posting,update_requisition_fields"}
+	_, out := e.check(t, "charthop-lever", "lever-key", values, liveCharthopKey)
+	if !out.OK || !strings.Contains(out.Detail, "confidentiality=confidential") || !strings.Contains(out.Detail, "write permissions cannot be read back") {
+		t.Fatalf("outcome %+v", out)
+	}
+	_, out = e.check(t, "certn-lever", "lever-key", map[string]string{"region": "us"}, liveCertnKey)
+	if !out.OK || strings.Contains(out.Detail, "write permissions") {
+		t.Fatalf("certn outcome %+v", out)
+	}
+}
