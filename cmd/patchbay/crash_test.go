@@ -4,7 +4,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -111,20 +110,7 @@ func (b *binary) status(db string) statusJSON {
 // beside db.
 func vaultEntries(t *testing.T, db string) map[string]string {
 	t.Helper()
-	v := secrets.NewVault(vaultPath(db),
-		func() (string, error) { return testVaultPW, nil }, secrets.VaultOptions{WorkFactor: 10})
-	ctx := context.Background()
-	accounts, err := v.List(ctx, "default/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, a := range accounts {
-		if out[a], err = v.Get(ctx, a); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return out
+	return vaultEntriesOf(t, db, "default/")
 }
 
 // copyDir copies the state directory (database, WAL, vault) of a prepared

@@ -84,26 +84,7 @@ func dashboardRun(ctx context.Context, opts *DashboardOptions) error {
 			mode = tui.ModeHome
 		}
 	}
-	for {
-		if err := f.requireProfile(ctx); err != nil {
-			return err
-		}
-		svc, err := f.Service(ctx)
-		if err != nil {
-			return err
-		}
-		if err := f.runTUI(ctx, svc, tui.Options{Mode: mode, Live: f.refresher(svc, interval)}); err != nil {
-			return err
-		}
-		dash, ok := f.takeSwitch()
-		if !ok {
-			return nil
-		}
-		mode = tui.ModeHome
-		if dash {
-			mode = tui.ModeDashboard
-		}
-	}
+	return f.runSwitching(ctx, mode, interval)
 }
 
 // fleetDashboard runs the fleet page: every profile of the database, whose

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/patchbay/patchbay/internal/app"
 	"github.com/patchbay/patchbay/internal/tui"
@@ -13,13 +14,24 @@ func homeRun(ctx context.Context, f *Factory) error {
 	if !f.IO.CanPrompt() {
 		return fmt.Errorf("%w: the home screen needs a terminal; for scripts use patchbay status --json, or patchbay run INTEGRATION/STEP --set KEY=VALUE", errNeedsTerminal)
 	}
-	mode := tui.ModeHome
+	return f.runSwitching(ctx, tui.ModeHome, 0)
+}
+
+// runSwitching runs the TUI in mode on the factory's profile, then again on
+// each profile the admin switches to from it (its home, or its dashboard
+// page), until a run ends without a switch. interval is the live checks'
+// (0: the configured one).
+func (f *Factory) runSwitching(ctx context.Context, mode tui.Mode, interval time.Duration) error {
 	for {
 		svc, err := f.Service(ctx)
 		if err != nil {
 			return err
 		}
-		if err := f.runTUI(ctx, svc, tui.Options{Mode: mode}); err != nil {
+		opts := tui.Options{Mode: mode}
+		if interval > 0 {
+			opts.Live = f.refresher(svc, interval)
+		}
+		if err := f.runTUI(ctx, svc, opts); err != nil {
 			return err
 		}
 		dash, ok := f.takeSwitch()

@@ -47,6 +47,27 @@ func profileEntries(metas []store.SecretMeta) (keys []string, sig string) {
 	return keys, b.String()
 }
 
+// unchangedSince runs inside a move's transaction: a secret written since
+// the move was planned (sig) would be left behind or lost, so the move
+// gives way to it.
+func (s *Service) unchangedSince(ctx context.Context, tx *store.Tx, sig string) error {
+	ops, err := tx.PendingOps(ctx, s.Profile)
+	if err != nil {
+		return err
+	}
+	if len(ops) > 0 {
+		return fmt.Errorf("%w (%s/%s is being written)", ErrProfileBusy, ops[0].Integration, ops[0].Key)
+	}
+	metas, err := tx.Secrets(ctx, s.Profile, "")
+	if err != nil {
+		return err
+	}
+	if _, now := profileEntries(metas); now != sig {
+		return fmt.Errorf("%w (its secrets changed meanwhile)", ErrProfileBusy)
+	}
+	return nil
+}
+
 func entryAccount(profile, entry string) string {
 	integration, key, _ := strings.Cut(entry, "/")
 	return secrets.Account(profile, integration, key)
@@ -127,21 +148,8 @@ func (s *Service) RenameProfile(ctx context.Context, newName string) error {
 	}
 	s.phase(PointMoveCopied)
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
-		// Inside the transaction: a secret written meanwhile would be left
-		// under the old name, so the rename gives way to it.
-		ops, err := tx.PendingOps(ctx, s.Profile)
-		if err != nil {
+		if err := s.unchangedSince(ctx, tx, sig); err != nil {
 			return err
-		}
-		if len(ops) > 0 {
-			return fmt.Errorf("%w (%s/%s is being written)", ErrProfileBusy, ops[0].Integration, ops[0].Key)
-		}
-		metas, err := tx.Secrets(ctx, s.Profile, "")
-		if err != nil {
-			return err
-		}
-		if _, now := profileEntries(metas); now != sig {
-			return fmt.Errorf("%w (its secrets changed meanwhile)", ErrProfileBusy)
 		}
 		if err := tx.RenameProfile(ctx, s.Profile, newName); err != nil {
 			return err
@@ -198,19 +206,8 @@ func (s *Service) RemoveProfile(ctx context.Context, removeSecrets bool) (int, e
 	move.ID = id
 	s.phase(PointMoveRecorded)
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
-		ops, err := tx.PendingOps(ctx, s.Profile)
-		if err != nil {
+		if err := s.unchangedSince(ctx, tx, sig); err != nil {
 			return err
-		}
-		if len(ops) > 0 {
-			return fmt.Errorf("%w (%s/%s is being written)", ErrProfileBusy, ops[0].Integration, ops[0].Key)
-		}
-		metas, err := tx.Secrets(ctx, s.Profile, "")
-		if err != nil {
-			return err
-		}
-		if _, now := profileEntries(metas); now != sig {
-			return fmt.Errorf("%w (its secrets changed meanwhile)", ErrProfileBusy)
 		}
 		if err := tx.DeleteProfile(ctx, s.Profile); err != nil {
 			return err
