@@ -81,7 +81,7 @@ func inspectUnmarked(ctx context.Context, abs string) (adopt bool, err error) {
 		return false, notOurs(err)
 	}
 	if objects > 0 && migrations == 0 {
-		return false, fmt.Errorf("%w: it holds %d tables or indexes of another application", ErrForeignDatabase, objects)
+		return false, fmt.Errorf("%w: it holds another application's tables (%d schema object(s))", ErrForeignDatabase, objects)
 	}
 	return true, nil
 }
