@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
+	"github.com/patchbay/patchbay/internal/clients/inferred"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/spf13/cobra"
 )
@@ -49,11 +52,32 @@ The dashboard and the demo
 // newEnvironmentTopic is a help topic, not a command: `patchbay help
 // environment` prints it, and --help lists it under additional topics.
 func newEnvironmentTopic() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "environment",
 		Short: "The environment variables patchbay reads",
 		Long:  environmentHelp,
 	}
+	// The guessed addresses are listed when the topic is shown, not built
+	// at every start.
+	cmd.SetHelpFunc(func(c *cobra.Command, _ []string) {
+		fmt.Fprint(c.OutOrStdout(), environmentHelp+"\n"+guessesHelp())
+	})
+	return cmd
+}
+
+// guessesHelp lists the vendor facts patchbay guesses (inferred.Table),
+// with the variable that replaces each, so an admin whose vendor answers
+// elsewhere knows what to set.
+func guessesHelp() string {
+	var b strings.Builder
+	b.WriteString("Guessed vendor facts (not in the vendors' documentation; if one is wrong,\npatchbay says so and names the variable above that replaces it)\n")
+	for _, g := range inferred.Table() {
+		fmt.Fprintf(&b, "  %s\n", g.What)
+		if g.Override != "" {
+			fmt.Fprintf(&b, "    set %s to replace it\n", g.Override)
+		}
+	}
+	return b.String()
 }
 
 // registerCompletions completes --profile with the profiles of the database

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/patchbay/patchbay/internal/clients/inferred"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/spf13/cobra/doc"
 )
@@ -140,6 +141,24 @@ func TestManPage(t *testing.T) {
 		}
 		if _, err := os.Stat(filepath.Join(dir, "patchbay-"+cmd.Name()+".1")); err != nil {
 			t.Errorf("no page for %s: %v", cmd.Name(), err)
+		}
+	}
+}
+
+// help environment names every vendor fact patchbay guesses, and the
+// variable that replaces it.
+func TestEnvironmentHelpNamesTheGuesses(t *testing.T) {
+	c := newCLI(t)
+	r := c.run("", "help", "environment")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.err)
+	}
+	for _, g := range inferred.Table() {
+		if !strings.Contains(r.out, g.What) {
+			t.Errorf("help environment does not name the guess %s", g.ID)
+		}
+		if g.Override != "" && !strings.Contains(r.out, "set "+g.Override+" to replace it") {
+			t.Errorf("help environment does not say %s replaces %s", g.Override, g.ID)
 		}
 	}
 }

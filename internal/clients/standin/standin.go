@@ -221,13 +221,6 @@ func (s *Servers) SetLatency(d time.Duration) { s.shared.latency.Store(int64(max
 // SetPageSize changes the page size cap (0: vendor maximum).
 func (s *Servers) SetPageSize(n int) { s.shared.pageSize.Store(int64(max(n, 0))) }
 
-// ClearFaults removes every vendor's fault.
-func (s *Servers) ClearFaults() {
-	for _, v := range s.vendors() {
-		v.ClearFault()
-	}
-}
-
 // Requests is the number of requests each vendor received, by vendor name.
 func (s *Servers) Requests() map[string]int64 {
 	out := map[string]int64{}
