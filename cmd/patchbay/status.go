@@ -70,7 +70,8 @@ atomically, for node_exporter's textfile collector.
 
 It exits 0 when nothing needs attention, 1 when something does, and 3
 ("unknown") when nothing does but some checks could not run (a vendor
-unreachable or rate limiting, a check that could not start), so cron or a
+unreachable or rate limiting, the secrets store locked or unreadable, a
+check that could not start), so cron or a
 monitoring system can call it; 1 wins over 3. With --all-profiles, the worst
 over all profiles.`,
 		Example: `  patchbay status

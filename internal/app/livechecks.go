@@ -81,30 +81,35 @@ type refreshPlan struct {
 }
 
 // StoreUnreadable reports whether a check result says a secret could not
-// be read because the secrets store failed: the result stays "unknown" (no
-// vendor gave a verdict), but nothing can be checked until the admin
-// unlocks or repairs the store, so it needs attention.
+// be read because the secrets store failed: the result is "unknown" (no
+// vendor gave a verdict, so nothing is known to be wrong with the key) and
+// counts among the checks that could not run (status exits 3, PRODUCT.md),
+// worded as the store's failure so the admin knows to unlock or repair it.
 func StoreUnreadable(result, detail string) bool {
 	return result == ResultUnknown && strings.HasPrefix(detail, StoreUnreadablePrefix)
 }
 
-// checkNeedsAttention reports whether a check result needs the admin.
-func checkNeedsAttention(result, detail string) bool {
-	return needsAttention(result) || StoreUnreadable(result, detail)
+// checkNeedsAttention reports whether a check result needs the admin: a
+// vendor's verdict against the setup (refused, forbidden, drift).
+func checkNeedsAttention(result, _ string) bool {
+	return needsAttention(result)
 }
 
 // couldNotCheck reports whether a check result is no verdict at all: the
 // vendor could not be asked (unreachable, rate limited) or the check could
-// not run (unknown). A store that cannot be read is attention instead: the
-// admin must unlock or repair it.
-func couldNotCheck(result, detail string) bool {
+// not run (unknown, the secrets store unreadable included).
+func couldNotCheck(result, _ string) bool {
 	switch result {
-	case ResultUnreachable, ResultRateLimited:
+	case ResultUnreachable, ResultRateLimited, ResultUnknown:
 		return true
-	case ResultUnknown:
-		return !StoreUnreadable(result, detail)
 	}
 	return false
+}
+
+// eventful reports whether a change of a check's result goes in the
+// history: into or out of attention, or of an unreadable secrets store.
+func eventful(result, detail string) bool {
+	return checkNeedsAttention(result, detail) || StoreUnreadable(result, detail)
 }
 
 // attentionWords names a result in an event's summary.

@@ -612,7 +612,7 @@ func (r *Refresher) save(ctx context.Context, c plannedCheck, res CheckOutcome, 
 			}
 		}
 		from, to := attentionWords(prev.Result, prev.Detail), attentionWords(res.Result, res.Detail)
-		if prev.Result != "" && from != to && (checkNeedsAttention(prev.Result, prev.Detail) || checkNeedsAttention(res.Result, res.Detail)) {
+		if prev.Result != "" && from != to && (eventful(prev.Result, prev.Detail) || eventful(res.Result, res.Detail)) {
 			return tx.AddEvent(ctx, store.Event{
 				At: res.CheckedAt, Profile: profile, Integration: c.ref.Integration, Kind: store.EventVerification,
 				Summary: fmt.Sprintf("%s: %s → %s", c.ref.Name, from, to),

@@ -72,9 +72,10 @@ func TestHandoffNamesTheWebhookURLAndStage(t *testing.T) {
 	}
 }
 
-// A secret the store could not read at the last live check needs the
-// admin: status exits 1 instead of calling everything healthy.
-func TestUnreadableStoreNeedsAttention(t *testing.T) {
+// A secret the store could not read at the last live check is a check that
+// could not run: status is unknown (exit 3), never "nothing needs
+// attention", and says the store was unreadable.
+func TestUnreadableStoreIsUnknown(t *testing.T) {
 	e := newTestEnv(t)
 	ctx := context.Background()
 	e.completeCertnLever(t, leverKey1)
@@ -89,7 +90,10 @@ func TestUnreadableStoreNeedsAttention(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if report.Healthy() || e.integration(t, "certn-lever").State != steps.StateNeedsAttention {
-		t.Fatal("an unreadable secrets store was reported healthy")
+	if report.Unchecked() != 1 || !strings.Contains(report.UncheckedWhy(), "secrets store unreadable") {
+		t.Fatalf("an unreadable secrets store: %d unchecked (%s)", report.Unchecked(), report.UncheckedWhy())
+	}
+	if !report.Healthy() || e.integration(t, "certn-lever").State == steps.StateNeedsAttention {
+		t.Fatal("an unreadable secrets store was reported as a problem of the setup")
 	}
 }

@@ -118,7 +118,7 @@ func (r StatusReport) UncheckedWhy() string {
 	for _, in := range r.Integrations {
 		for _, c := range in.Checks {
 			if couldNotCheck(c.Result, c.Detail) {
-				add(strings.ReplaceAll(c.Result, "_", " "), 1)
+				add(attentionWords(c.Result, c.Detail), 1)
 			}
 		}
 	}
