@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 
 	"charm.land/huh/v2"
 	"github.com/charmbracelet/colorprofile"
@@ -49,7 +50,7 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 	a := &accessible{
 		c:      newCommon(ctx, opts, true),
 		rawIn:  in,
-		in:     newLineReader(in),
+		in:     newLineReader(ctx, in),
 		rawOut: out,
 		// Screen readers read escape codes aloud: strip every one; what
 		// came from outside is then shown, never obeyed (termsafe).
@@ -82,28 +83,59 @@ type accessible struct {
 // lineReader hands out at most one line per Read. Huh's accessible prompts
 // wrap the reader in a new bufio.Scanner for every question; a scanner that
 // read ahead would swallow the answers to the next questions.
+//
+// Lines are read by one goroutine, so that a Read gives up as soon as ctx
+// ends (Ctrl+C, SIGTERM): a prompt then ends at once, as if the input had,
+// instead of waiting for a line and taking it as an answer.
 type lineReader struct {
+	ctx     context.Context
 	r       *bufio.Reader
+	once    sync.Once
+	read    chan lineRead
 	pending []byte
 	eof     bool
 	lines   int // lines delivered so far
 }
 
-func newLineReader(r io.Reader) *lineReader { return &lineReader{r: bufio.NewReader(r)} }
+type lineRead struct {
+	line []byte
+	err  error
+}
+
+func newLineReader(ctx context.Context, r io.Reader) *lineReader {
+	return &lineReader{ctx: ctx, r: bufio.NewReader(r), read: make(chan lineRead)}
+}
 
 func (l *lineReader) Read(p []byte) (int, error) {
 	if len(l.pending) == 0 {
 		if l.eof {
 			return 0, io.EOF
 		}
-		line, err := l.r.ReadBytes('\n')
-		if len(line) > 0 {
-			l.lines++
-			l.pending = line
-		}
-		if err != nil {
+		l.once.Do(func() {
+			go func() {
+				for {
+					line, err := l.r.ReadBytes('\n')
+					l.read <- lineRead{line, err}
+					if err != nil {
+						return
+					}
+				}
+			}()
+		})
+		var got lineRead
+		select {
+		case got = <-l.read:
+		case <-l.ctx.Done():
 			l.eof = true
-			if len(line) == 0 {
+			return 0, io.EOF
+		}
+		if len(got.line) > 0 {
+			l.lines++
+			l.pending = got.line
+		}
+		if got.err != nil {
+			l.eof = true
+			if len(got.line) == 0 {
 				return 0, io.EOF
 			}
 		}
@@ -608,6 +640,10 @@ func (a *accessible) ask(field huh.Field, isSecret bool) error {
 			WithOutput(a.out).
 			Run()
 	}()
+	if cerr := a.c.ctx.Err(); cerr != nil {
+		// Interrupted at a prompt: nothing answered is taken.
+		return cerr
+	}
 	if err != nil {
 		if errors.Is(err, huh.ErrUserAborted) {
 			return ErrInputEnded

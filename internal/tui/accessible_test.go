@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -208,7 +209,7 @@ func runAccessibleWithClipboard(t *testing.T, fb *fakeBackend, native *[]string,
 	a := &accessible{
 		c:      newCommon(context.Background(), Options{Backend: fb}, true),
 		rawIn:  in,
-		in:     newLineReader(in),
+		in:     newLineReader(context.Background(), in),
 		rawOut: &out,
 		out:    &out,
 	}
@@ -247,5 +248,33 @@ func TestAccessibleRefusedAnswerIsNotTheDefault(t *testing.T) {
 	}
 	if !strings.Contains(out, "That answer does not work: IP range") || len(fb.completes) != 1 || fb.completes[0].sub.Values["ip_allowlist"] != "203.0.113.0/24" {
 		t.Errorf("completes = %+v\n%s", fb.completes, out)
+	}
+}
+
+// A prompt waiting for a line gives up as soon as the run is interrupted,
+// instead of waiting for Enter and taking that as the answer.
+func TestAccessibleReadStopsOnInterrupt(t *testing.T) {
+	pr, pw := io.Pipe() // a terminal nobody types into
+	defer pw.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	l := newLineReader(ctx, pr)
+	done := make(chan error, 1)
+	go func() {
+		_, err := l.Read(make([]byte, 64))
+		done <- err
+	}()
+	cancel()
+	select {
+	case err := <-done:
+		if err != io.EOF {
+			t.Fatalf("Read after the interrupt: %v, want EOF", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Read still waits for a line after the interrupt")
+	}
+	// A line typed afterwards is not taken as an answer.
+	go func() { _, _ = pw.Write([]byte("y\n")) }()
+	if n, err := l.Read(make([]byte, 64)); n != 0 || err != io.EOF {
+		t.Fatalf("after the interrupt: %d bytes, %v", n, err)
 	}
 }
