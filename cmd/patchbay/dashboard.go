@@ -80,6 +80,9 @@ func dashboardRun(ctx context.Context, opts *DashboardOptions) error {
 		if !ok {
 			return nil
 		}
+		// The chosen profile's dashboard, with its home behind it (esc),
+		// from where p shows every profile again.
+		mode = tui.ModeHomeDashboard
 		if !dash {
 			mode = tui.ModeHome
 		}

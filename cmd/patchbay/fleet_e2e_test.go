@@ -35,6 +35,11 @@ func TestEndToEndFleetDashboard(t *testing.T) {
 	}
 	term.keys("Down", "Enter")
 	term.waitFor("dashboard · profile globex")
+	// Its home screen is behind it, and every profile behind that.
+	term.keys("Escape")
+	term.waitFor("globex (open)")
+	term.keys("p")
+	term.waitFor("all profiles (2)")
 
 	// Home of globex (esc is not "back" on a page opened alone: open home
 	// through the profiles pane of another run instead).

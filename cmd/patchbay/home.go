@@ -40,7 +40,8 @@ func (f *Factory) runSwitching(ctx context.Context, mode tui.Mode, interval time
 		}
 		mode = tui.ModeHome
 		if dash {
-			mode = tui.ModeDashboard
+			// Its dashboard, with its home screen behind it (esc).
+			mode = tui.ModeHomeDashboard
 		}
 	}
 }
@@ -52,7 +53,7 @@ func (f *Factory) runTUI(ctx context.Context, svc *app.Service, opts tui.Options
 		opts.Profile = f.Globals.Profile
 	}
 	switch opts.Mode {
-	case tui.ModeHome, tui.ModeDashboard, tui.ModeFleet:
+	case tui.ModeHome, tui.ModeDashboard, tui.ModeHomeDashboard, tui.ModeFleet:
 		// Where a run can end on another profile: the caller starts again there.
 		opts.SwitchProfile = func(profile string, dashboard bool) { f.switchTo, f.switchDash = profile, dashboard }
 	}
@@ -62,7 +63,7 @@ func (f *Factory) runTUI(ctx context.Context, svc *app.Service, opts tui.Options
 	if f.Globals.Accessible {
 		return tui.RunAccessible(ctx, opts, f.IO.In, f.IO.Out)
 	}
-	if (opts.Mode == tui.ModeHome || opts.Mode == tui.ModeDashboard) && opts.Live == nil {
+	if (opts.Mode == tui.ModeHome || opts.Mode == tui.ModeDashboard || opts.Mode == tui.ModeHomeDashboard) && opts.Live == nil {
 		// The dashboard pane's live checks, stopped with the home screen.
 		interval, err := f.refreshInterval(0)
 		if err != nil {

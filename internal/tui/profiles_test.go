@@ -103,3 +103,15 @@ func TestFleetPage(t *testing.T) {
 	home.press("esc")
 	home.mustSee("Integrations")
 }
+
+// A profile's dashboard opened from the fleet page has its home screen
+// behind it: esc goes there, and p back to every profile.
+func TestHomeDashboardGoesBackHome(t *testing.T) {
+	fb := &fleetFake{fakeBackend: newFakeBackend(fixture(3)), profiles: threeProfiles()}
+	h := newHarness(t, fb.fakeBackend, 120, 36, withBackend(fb), withMode(ModeHomeDashboard, "", ""))
+	h.mustSee("dashboard · profile acme")
+	h.press("esc")
+	h.mustSee("Integrations", "Profiles (3)")
+	h.press("p")
+	h.mustSee("all profiles (3)")
+}

@@ -76,7 +76,7 @@ func newRootModel(c *common, mode Mode, integration, step string) *rootModel {
 	}
 	m.help.Styles = c.styles.Help
 	switch mode {
-	case ModeDashboard:
+	case ModeDashboard, ModeHomeDashboard:
 		m.screen = screenDashboard
 	case ModeFleet:
 		m.screen = screenFleet

@@ -29,6 +29,10 @@ const (
 	ModeRunStep
 	// ModeDashboard shows the dashboard page alone (`patchbay dashboard`).
 	ModeDashboard
+	// ModeHomeDashboard opens the home screen on its dashboard page, as a
+	// switch of profile from the fleet page does: esc goes to the home
+	// screen, and p back to every profile.
+	ModeHomeDashboard
 	// ModeFleet shows every profile of the database (`patchbay dashboard
 	// --all-profiles`); enter opens one's dashboard.
 	ModeFleet
