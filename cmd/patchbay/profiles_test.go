@@ -112,3 +112,20 @@ func keys(m map[string]string) []string {
 	}
 	return out
 }
+
+// A scripted run whose answers are refused creates nothing: a typo in
+// --set (with a typo in --profile) leaves no profile behind.
+func TestRefusedScriptedRunCreatesNoProfile(t *testing.T) {
+	c := newCLI(t)
+	c.withStandins()
+	c.withVault()
+	c.completeCertnLever(cliLeverKey1)
+	r := c.run("", "--profile", "typo-co", "run", "vetty-chattr/chattr-packages", "--set", "mappin=x")
+	if r.code != exitUsage || strings.Contains(r.err, "created profile") {
+		t.Fatalf("exit %d, stderr %q", r.code, r.err)
+	}
+	var rows []app.ProfileSummary
+	if err := json.Unmarshal([]byte(c.must("", "profiles", "--json").out), &rows); err != nil || len(rows) != 1 {
+		t.Fatalf("profiles after the refused run: %v %+v", err, rows)
+	}
+}

@@ -95,49 +95,69 @@ func runRun(ctx context.Context, opts *RunOptions) error {
 		}
 		return f.runTUI(ctx, svc, tui.Options{Mode: mode, StartIntegration: opts.Integration, StartStep: opts.Step})
 	}
+	in, _ := steps.Lookup(opts.Integration)
+	if opts.Step != "" {
+		// The answers are checked before anything is opened or created: a
+		// typo in --set (or in --profile with it) changes nothing.
+		st, _ := in.Step(opts.Step)
+		values, given, err := parseScripted(f, in, st, opts.Sets)
+		if err != nil {
+			return err
+		}
+		svc, err := f.Service(ctx)
+		if err != nil {
+			return err
+		}
+		return runScriptedAndNext(ctx, f, svc, in, st, values, given)
+	}
 	svc, err := f.Service(ctx)
 	if err != nil {
 		return err
 	}
-	in, _ := steps.Lookup(opts.Integration)
-	stepID := opts.Step
-	if stepID == "" {
-		ov, err := svc.Overview(ctx)
-		if err != nil {
-			return err
-		}
-		for _, iv := range ov.Integrations {
-			if iv.Integration.ID == in.ID {
-				stepID = iv.NextStep
-			}
-		}
-		if stepID == "" {
-			fmt.Fprintf(termsafe.NewWriter(f.IO.Out), "%s is complete: every step is done. Re-run one with patchbay run %s/STEP.\n", in.Name, in.ID)
-			return nil
+	ov, err := svc.Overview(ctx)
+	if err != nil {
+		return err
+	}
+	stepID := ""
+	for _, iv := range ov.Integrations {
+		if iv.Integration.ID == in.ID {
+			stepID = iv.NextStep
 		}
 	}
+	if stepID == "" {
+		fmt.Fprintf(termsafe.NewWriter(f.IO.Out), "%s is complete: every step is done. Re-run one with patchbay run %s/STEP.\n", in.Name, in.ID)
+		return nil
+	}
 	st, _ := in.Step(stepID)
-	return runStepNonInteractive(ctx, f, svc, in, st, opts.Sets)
+	values, given, err := parseScripted(f, in, st, opts.Sets)
+	if err != nil {
+		return err
+	}
+	return runScriptedAndNext(ctx, f, svc, in, st, values, given)
 }
 
-// runStepNonInteractive answers one step from --set flags through the
-// shared step run (app.StepRun): the answers not given keep what the form
-// would pre-fill, the run refuses what the form refuses, then the live check
-// and the one write.
-func runStepNonInteractive(ctx context.Context, f *Factory, svc *app.Service, in steps.Integration, st steps.Step, sets []string) error {
+// parseScripted reads one step's --set answers (secrets from standard input
+// or a file), refusing what the step run would refuse of their form.
+func parseScripted(f *Factory, in steps.Integration, st steps.Step, sets []string) (values, given map[string]string, err error) {
 	ref := in.ID + "/" + st.ID
 	if len(sets) == 0 && needsAnswers(st) {
-		return fmt.Errorf("%w: %s needs answers; give them with --set KEY=VALUE (fields: %s), or run it in a terminal",
+		return nil, nil, fmt.Errorf("%w: %s needs answers; give them with --set KEY=VALUE (fields: %s), or run it in a terminal",
 			errNeedsTerminal, ref, fieldList(st))
 	}
 	reader := &secretReader{f: f}
-	values, given, _, err := steps.ParseSets(st, sets, reader.read)
+	values, given, _, err = steps.ParseSets(st, sets, reader.read)
 	if err != nil {
 		if p := app.ExplainFieldError(st, err); p != nil {
-			return usageError("%s: %s", ref, scriptedProblem(st, p))
+			return nil, nil, usageError("%s: %s", ref, scriptedProblem(st, p))
 		}
-		return setsError(ref, err)
+		return nil, nil, setsError(ref, err)
 	}
+	return values, given, nil
+}
+
+// runScriptedAndNext runs one step from its --set answers through the
+// shared step run, then says which step is next.
+func runScriptedAndNext(ctx context.Context, f *Factory, svc *app.Service, in steps.Integration, st steps.Step, values, given map[string]string) error {
 	if err := runScripted(ctx, f, svc, in, st, values, given); err != nil {
 		return err
 	}
