@@ -26,7 +26,9 @@ func TestMigrationKeepsChartHopWebhookSecretProgress(t *testing.T) {
 			VALUES (?, 'charthop-lever', 'charthop-hire-webhook', 'done', 'attested', '{"confirmed":"true"}', 1700, 1700)`, p)
 	}
 	exec(`INSERT INTO secrets (profile, integration, key, backend, last4, created_at) VALUES ('acme', 'charthop-lever', 'webhook_secret', 'keyring', 'ab12', 1700)`)
-	exec("DELETE FROM schema_migrations WHERE version = 5")
+	// Back to version 4: migration 5 and those after it run again on open.
+	exec("DROP TABLE profile_tombstones")
+	exec("DELETE FROM schema_migrations WHERE version >= 5")
 	path := db.Path()
 	if err := db.Close(); err != nil {
 		t.Fatal(err)

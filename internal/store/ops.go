@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -36,10 +37,37 @@ func (o ops) write(ctx context.Context, fn func(ops) error) error {
 }
 
 // ensureProfile creates the profile row when missing, so every write can
-// satisfy the foreign keys without a separate call.
+// satisfy the foreign keys without a separate call. A profile renamed or
+// removed meanwhile (a tombstone) is not brought back: the write fails with
+// ErrNotFound, saying so. EnsureProfile creates one on purpose.
 func (o ops) ensureProfile(ctx context.Context, name string) error {
 	if err := checkProfileName(name); err != nil {
 		return err
+	}
+	var exists int
+	if err := o.q.QueryRowContext(ctx, "SELECT count(*) FROM profiles WHERE name = ?", name).Scan(&exists); err != nil {
+		return fmt.Errorf("read profile %q: %w", name, err)
+	}
+	if exists > 0 {
+		return nil
+	}
+	var replacedBy string
+	err := o.q.QueryRowContext(ctx, "SELECT replaced_by FROM profile_tombstones WHERE name = ?", name).Scan(&replacedBy)
+	switch {
+	case err == nil && replacedBy != "":
+		return fmt.Errorf("profile %q was renamed to %q by another patchbay: %w", name, replacedBy, ErrNotFound)
+	case err == nil:
+		return fmt.Errorf("profile %q was removed by another patchbay: %w", name, ErrNotFound)
+	case !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("read profile %q: %w", name, err)
+	}
+	return o.createProfile(ctx, name)
+}
+
+// createProfile creates the profile row, clearing any tombstone of the name.
+func (o ops) createProfile(ctx context.Context, name string) error {
+	if _, err := o.q.ExecContext(ctx, "DELETE FROM profile_tombstones WHERE name = ?", name); err != nil {
+		return fmt.Errorf("create profile %q: %w", name, err)
 	}
 	_, err := o.q.ExecContext(ctx,
 		"INSERT INTO profiles (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",

@@ -124,6 +124,9 @@ func (o ops) RenameProfile(ctx context.Context, from, to string) error {
 		return err
 	}
 	return o.write(ctx, func(o ops) error {
+		if _, err := o.q.ExecContext(ctx, "DELETE FROM profile_tombstones WHERE name = ?", to); err != nil {
+			return fmt.Errorf("rename profile %s to %s: %w", from, to, err)
+		}
 		res, err := o.q.ExecContext(ctx, `INSERT INTO profiles (name, secrets_backend, created_at, legacy_secrets)
 			SELECT ?, secrets_backend, created_at, legacy_secrets FROM profiles WHERE name = ?`, to, from)
 		if err != nil {
@@ -140,7 +143,7 @@ func (o ops) RenameProfile(ctx context.Context, from, to string) error {
 		if _, err := o.q.ExecContext(ctx, "DELETE FROM profiles WHERE name = ?", from); err != nil {
 			return fmt.Errorf("rename profile %s to %s: %w", from, to, err)
 		}
-		return nil
+		return o.tombstone(ctx, from, to)
 	})
 }
 
@@ -152,6 +155,19 @@ func (o ops) DeleteProfile(ctx context.Context, name string) error {
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("remove profile %s: %w", name, ErrNotFound)
+	}
+	return o.tombstone(ctx, name, "")
+}
+
+// tombstone records that a profile was renamed (to replacedBy) or removed,
+// so a write of a patchbay still running on it fails instead of bringing
+// it back.
+func (o ops) tombstone(ctx context.Context, name, replacedBy string) error {
+	_, err := o.q.ExecContext(ctx, `INSERT INTO profile_tombstones (name, replaced_by, at) VALUES (?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET replaced_by = excluded.replaced_by, at = excluded.at`,
+		name, replacedBy, o.nowUTC().UnixMilli())
+	if err != nil {
+		return fmt.Errorf("record the end of profile %s: %w", name, err)
 	}
 	return nil
 }

@@ -23,11 +23,15 @@ type Profile struct {
 	LegacySecrets bool
 }
 
-// EnsureProfile returns the profile, creating it first when it is missing.
+// EnsureProfile returns the profile, creating it first when it is missing
+// (on purpose: a name renamed or removed earlier is taken again).
 func (o ops) EnsureProfile(ctx context.Context, name string) (Profile, error) {
 	var p Profile
 	err := o.write(ctx, func(o ops) error {
-		if err := o.ensureProfile(ctx, name); err != nil {
+		if err := checkProfileName(name); err != nil {
+			return err
+		}
+		if err := o.createProfile(ctx, name); err != nil {
 			return err
 		}
 		var err error
