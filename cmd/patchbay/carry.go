@@ -12,6 +12,7 @@ import (
 
 	"github.com/patchbay/patchbay/internal/app"
 	"github.com/patchbay/patchbay/internal/steps"
+	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/termsafe"
 	"github.com/spf13/cobra"
 	yaml "go.yaml.in/yaml/v3"
@@ -216,7 +217,12 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 	if err != nil {
 		return err
 	}
-	svc, err := f.Service(ctx)
+	// The file is checked before anything is opened: a bad one creates no
+	// profile and changes nothing.
+	if _, _, err := app.CheckCarried(c); err != nil {
+		return usageError("%s: %v", opts.File, err)
+	}
+	svc, err := f.applyService(ctx, opts.DryRun)
 	if err != nil {
 		return err
 	}
@@ -232,6 +238,17 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		svc.Profile, plan.Count(app.ApplyRun), plan.Count(app.ApplyUnchanged), plan.Count(app.ApplyManual))
 	for _, ps := range plan.Steps {
 		fmt.Fprintf(out, "  %-9s %s/%s — %s\n", ps.Action, ps.Integration, ps.Step, ps.Reason)
+		if ps.Action != app.ApplyRun {
+			continue
+		}
+		_, st, _ := lookupStep(ps.Integration, ps.Step)
+		for _, fl := range st.Fields {
+			if ref, ok := ps.Refs[fl.Key]; ok {
+				// Where each secret is read from, so a file:… reference
+				// to an unexpected file is seen before it is sent.
+				fmt.Fprintf(out, "            %s from %s\n", fl.Key, ref)
+			}
+		}
 	}
 	if opts.DryRun || plan.Count(app.ApplyRun) == 0 {
 		if plan.Count(app.ApplyRun) == 0 {
@@ -259,6 +276,21 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 	return nil
 }
 
+// applyService is the profile's services for apply. A dry run of a profile
+// that does not exist yet plans against nothing recorded, creating nothing.
+func (f *Factory) applyService(ctx context.Context, dryRun bool) (*app.Service, error) {
+	if dryRun {
+		db, err := f.DB(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := db.GetProfile(ctx, f.Globals.Profile); errors.Is(err, store.ErrNotFound) {
+			return newService(db, nil, f.Globals.Profile, nil), nil
+		}
+	}
+	return f.Service(ctx)
+}
+
 func readCarriedFile(f *Factory, path string) (app.Carried, error) {
 	var r io.Reader
 	if path == "-" {
@@ -284,12 +316,8 @@ func readCarriedFile(f *Factory, path string) (app.Carried, error) {
 func (f *Factory) resolveSecretRef(ref string) (string, error) {
 	switch {
 	case strings.HasPrefix(ref, app.SecretRefEnv):
+		// app.CheckCarried allows PATCHBAY_SECRET_… variables only.
 		name := strings.TrimPrefix(ref, app.SecretRefEnv)
-		// Only patchbay's own variables: a file from elsewhere must not be
-		// able to send, say, a cloud credential to a vendor as a key.
-		if !strings.HasPrefix(name, "PATCHBAY_SECRET_") {
-			return "", usageError("env:%s: secret references read only PATCHBAY_SECRET_… variables", name)
-		}
 		v := f.getenv(name)
 		if v == "" {
 			return "", usageError("%s is not set (or empty) in the environment", name)

@@ -55,11 +55,17 @@ func TestExportApplyCarriesSetupToNewProfile(t *testing.T) {
 	c.env["PATCHBAY_SECRET_CERTN_LEVER_API_KEY"] = cliLeverKey2
 	c.env["PATCHBAY_SECRET_CERTN_LEVER_SIGNING_TOKEN"] = cliSigning
 	r = c.must("", "--profile", "globex", "--secrets", "vault", "apply", file, "--dry-run")
-	if !strings.Contains(r.out, "5 to run, 0 unchanged, 1 to do by hand") || !strings.Contains(r.out, "manual    certn-lever/certn-credentials") {
+	if !strings.Contains(r.out, "5 to run, 0 unchanged, 1 to do by hand") || !strings.Contains(r.out, "manual    certn-lever/certn-credentials") ||
+		!strings.Contains(r.out, "api_key from env:PATCHBAY_SECRET_CERTN_LEVER_API_KEY") {
 		t.Fatalf("dry run plan:\n%s", r.out)
 	}
 	if s := c.statusOf("globex"); s.step("certn-lever", "lever-key") == "done" {
 		t.Fatal("--dry-run recorded a step")
+	}
+	// A dry run of a profile that does not exist creates none.
+	c.must("", "--profile", "hooli", "apply", file, "--dry-run")
+	if r := c.run("", "--profile", "hooli", "status"); r.code != exitUsage {
+		t.Fatalf("a dry run created profile hooli: status exit %d", r.code)
 	}
 
 	r = c.must("", "--profile", "globex", "--secrets", "vault", "apply", file)
@@ -135,12 +141,15 @@ func TestApplyRefusesLiteralSecretsAndForeignShapes(t *testing.T) {
 			if err := os.WriteFile(file, []byte(tc.doc), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			r := c.run("", "--secrets", "vault", "apply", file)
+			r := c.run("", "--profile", "newco", "--secrets", "vault", "apply", file)
 			if r.code != exitUsage || !strings.Contains(r.err, tc.want) {
 				t.Fatalf("exit %d, stderr %q; want 2 and %q", r.code, r.err, tc.want)
 			}
 			if strings.Contains(r.out+r.err, "lever-literal-key-0000-ff66") {
 				t.Fatal("the literal secret was repeated")
+			}
+			if strings.Contains(r.err, "created profile") {
+				t.Fatal("a refused file created the profile")
 			}
 		})
 	}

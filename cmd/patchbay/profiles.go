@@ -245,6 +245,13 @@ func (f *Factory) ProfileService(ctx context.Context, name string) (*app.Service
 	}
 	svc := newService(db, st, name, nil)
 	svc.Phase = f.crashHook() // nil unless a test asks for it
+	if st != nil {
+		// Secrets still where earlier versions kept them move under this
+		// database first: a rename or removal then finds every entry.
+		if _, err := svc.MigrateLegacySecrets(ctx); err != nil {
+			return nil, fmt.Errorf("moving profile %s's secrets to this database's own entries: %w", name, err)
+		}
+	}
 	return svc, nil
 }
 

@@ -104,6 +104,10 @@ type ApplyStep struct {
 	Action      ApplyAction
 	Reason      string
 	Sub         Submission
+	// Refs are the secret fields' references (field key → env:… or
+	// file:…), shown in the plan so the admin sees what is read; never
+	// the values.
+	Refs map[string]string
 }
 
 // ApplyPlan is every step apply would touch, in catalog order.
@@ -130,8 +134,23 @@ type SecretResolver func(ref string) (string, error)
 // anything runs, so a bad file changes nothing. Secrets are compared with
 // the stored ones in constant time, never shown.
 func (s *Service) PlanApply(ctx context.Context, c Carried, resolve SecretResolver) (ApplyPlan, error) {
+	given, integrations, err := CheckCarried(c)
+	if err != nil {
+		return ApplyPlan{}, err
+	}
+	all, err := s.DB.AllStepStates(ctx, s.Profile)
+	if err != nil {
+		return ApplyPlan{}, err
+	}
+	return s.planApply(ctx, all, given, integrations, resolve)
+}
+
+// CheckCarried checks a carried setup against the catalog, nothing opened:
+// the version, every step and field, no attested step, no secret written
+// literally. It returns the steps by INTEGRATION/STEP and the integrations.
+func CheckCarried(c Carried) (map[string]CarriedStep, map[string]bool, error) {
 	if c.Version != CarriedVersion {
-		return ApplyPlan{}, fmt.Errorf("%w: version %d; this patchbay reads version %d", ErrCarried, c.Version, CarriedVersion)
+		return nil, nil, fmt.Errorf("%w: version %d; this patchbay reads version %d", ErrCarried, c.Version, CarriedVersion)
 	}
 	given := map[string]CarriedStep{}
 	integrations := map[string]bool{}
@@ -151,21 +170,39 @@ func (s *Service) PlanApply(ctx context.Context, c Carried, resolve SecretResolv
 			problems = append(problems, ref+" appears twice")
 			continue
 		}
-		for k := range cs.Values {
-			if _, ok := st.Field(k); !ok {
+		for k, v := range cs.Values {
+			f, ok := st.Field(k)
+			if !ok {
 				problems = append(problems, fmt.Sprintf("%s has no field %q (fields: %s)", ref, k, strings.Join(st.FieldKeys(), ", ")))
+				continue
+			}
+			if !f.IsSecret() {
+				continue
+			}
+			switch {
+			case strings.HasPrefix(v, SecretRefEnv):
+				// Only patchbay's own variables: a file from elsewhere must
+				// not be able to send, say, a cloud credential to a vendor.
+				if name := strings.TrimPrefix(v, SecretRefEnv); !strings.HasPrefix(name, "PATCHBAY_SECRET_") {
+					problems = append(problems, fmt.Sprintf("%s field %s: env:%s: secret references read only PATCHBAY_SECRET_… variables", ref, f.Key, name))
+				}
+			case strings.HasPrefix(v, SecretRefFile):
+			default:
+				// The value itself is never repeated: it may be the secret.
+				return nil, nil, fmt.Errorf("%w: %s field %s must be a reference such as %s%s or %s/path/to/file",
+					ErrLiteralSecret, ref, f.Key, SecretRefEnv, SecretEnvName(in.ID, f.Key), SecretRefFile)
 			}
 		}
 		given[ref] = cs
 		integrations[in.ID] = true
 	}
 	if len(problems) > 0 {
-		return ApplyPlan{}, fmt.Errorf("%w: %s", ErrCarried, strings.Join(problems, "; "))
+		return nil, nil, fmt.Errorf("%w: %s", ErrCarried, strings.Join(problems, "; "))
 	}
-	all, err := s.DB.AllStepStates(ctx, s.Profile)
-	if err != nil {
-		return ApplyPlan{}, err
-	}
+	return given, integrations, nil
+}
+
+func (s *Service) planApply(ctx context.Context, all map[string]map[string]store.StepState, given map[string]CarriedStep, integrations map[string]bool, resolve SecretResolver) (ApplyPlan, error) {
 	var plan ApplyPlan
 	for _, in := range steps.Catalog() {
 		if !integrations[in.ID] {
@@ -190,11 +227,23 @@ func (s *Service) PlanApply(ctx context.Context, c Carried, resolve SecretResolv
 				if err != nil {
 					return ApplyPlan{}, err
 				}
-				same, err := s.sameAsRecorded(ctx, in, st, rec, sub)
-				if err != nil {
-					return ApplyPlan{}, err
+				// Only a done step is compared: one not done runs anyway,
+				// and a profile not made yet has no secrets store to read.
+				same := false
+				if done {
+					if same, err = s.sameAsRecorded(ctx, in, st, rec, sub); err != nil {
+						return ApplyPlan{}, err
+					}
 				}
 				ps.Sub = sub
+				for _, f := range st.Fields {
+					if v, ok := cs.Values[f.Key]; ok && f.IsSecret() {
+						if ps.Refs == nil {
+							ps.Refs = map[string]string{}
+						}
+						ps.Refs[f.Key] = v
+					}
+				}
 				switch {
 				case done && same:
 					ps.Action, ps.Reason = ApplyUnchanged, "already done with these answers"
@@ -226,12 +275,7 @@ func (s *Service) carriedSubmission(in steps.Integration, st steps.Step, cs Carr
 			sub.Values[f.Key] = v
 			continue
 		}
-		if !strings.HasPrefix(v, SecretRefEnv) && !strings.HasPrefix(v, SecretRefFile) {
-			// The value itself is never repeated: it may be the secret.
-			return Submission{}, fmt.Errorf("%w: %s field %s must be a reference such as %s%s or %s/path/to/file",
-				ErrLiteralSecret, ref, f.Key, SecretRefEnv, SecretEnvName(in.ID, f.Key), SecretRefFile)
-		}
-		val, err := resolve(v)
+		val, err := resolve(v) // a reference: CheckCarried refused literal values
 		if err != nil {
 			return Submission{}, fmt.Errorf("%s field %s: %w", ref, f.Key, err)
 		}
