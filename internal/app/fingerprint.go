@@ -17,11 +17,21 @@ func (s *Service) fingerprint(ctx context.Context, value string) (string, error)
 	s.fpMu.Lock()
 	defer s.fpMu.Unlock()
 	if s.fpKey == nil {
-		k, err := secrets.FingerprintKey(ctx, s.Secrets)
-		if err != nil {
-			return "", err
+		k, err := s.Secrets.Get(ctx, secrets.FingerprintKeyAccount)
+		if errors.Is(err, secrets.ErrNotFound) {
+			// Created under the database's write lock: two patchbays
+			// creating the key at once would otherwise each fingerprint
+			// with their own, and one's secrets would read as changed.
+			err = s.DB.Tx(ctx, func(*store.Tx) error {
+				kb, err := secrets.FingerprintKey(ctx, s.Secrets)
+				k = string(kb)
+				return err
+			})
 		}
-		s.fpKey = k
+		if err != nil {
+			return "", fmt.Errorf("reading the fingerprint key: %w", err)
+		}
+		s.fpKey = []byte(k)
 	}
 	return secrets.Fingerprint(s.fpKey, value), nil
 }
