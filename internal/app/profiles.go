@@ -125,15 +125,24 @@ func (s *Service) RenameProfile(ctx context.Context, newName string) error {
 	}
 	move.ID = id
 	s.phase(PointMoveRecorded)
+	// Only the entries this rename wrote are taken back: an entry of the
+	// new name that exists already belongs to someone else, and the rename
+	// gives way to it.
+	var wrote []string
 	undo := func(cause error) error {
 		rctx := context.WithoutCancel(ctx)
-		for _, k := range keys {
+		for _, k := range wrote {
 			_ = s.Secrets.Delete(rctx, entryAccount(newName, k))
 		}
 		_ = s.DB.DeleteProfileMove(rctx, id)
 		return cause
 	}
 	for _, k := range keys {
+		if _, err := s.Secrets.Get(ctx, entryAccount(newName, k)); err == nil {
+			return undo(fmt.Errorf("%w: the %s already holds %s of a profile %s", ErrProfileExists, s.Secrets.Backend().Name, k, newName))
+		} else if !errors.Is(err, secrets.ErrNotFound) {
+			return undo(fmt.Errorf("reading %s of %s: %w", k, newName, err))
+		}
 		v, err := s.Secrets.Get(ctx, entryAccount(s.Profile, k))
 		if errors.Is(err, secrets.ErrNotFound) {
 			// Already missing (doctor reports it): nothing to carry.
@@ -145,6 +154,7 @@ func (s *Service) RenameProfile(ctx context.Context, newName string) error {
 		if err := s.Secrets.Set(ctx, entryAccount(newName, k), v); err != nil {
 			return undo(fmt.Errorf("copying %s: %w", k, err))
 		}
+		wrote = append(wrote, k)
 	}
 	s.phase(PointMoveCopied)
 	err = s.DB.Tx(ctx, func(tx *store.Tx) error {
