@@ -135,22 +135,12 @@ func (d *dashDriver) view() string { return ansi.Strip(d.m.View().Content) }
 
 func (d *dashDriver) mustSee(want ...string) {
 	d.t.Helper()
-	v := d.view()
-	for _, w := range want {
-		if !strings.Contains(v, w) {
-			d.t.Fatalf("view lacks %q:\n%s", w, v)
-		}
-	}
+	viewHas(d.t, d.view(), want...)
 }
 
 func (d *dashDriver) mustNotSee(bad ...string) {
 	d.t.Helper()
-	v := d.view()
-	for _, b := range bad {
-		if strings.Contains(v, b) {
-			d.t.Fatalf("view shows %q:\n%s", b, v)
-		}
-	}
+	viewLacks(d.t, d.view(), bad...)
 }
 
 // dashFixture: vetty-chattr set up with a package gone from Vetty,

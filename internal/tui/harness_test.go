@@ -437,20 +437,30 @@ func keyMsg(k string) tea.KeyPressMsg {
 
 func (h *harness) mustSee(want ...string) {
 	h.t.Helper()
-	v := h.view()
+	viewHas(h.t, h.view(), want...)
+}
+
+// viewHas fails the test unless the view shows every one of want.
+func viewHas(t testing.TB, v string, want ...string) {
+	t.Helper()
 	for _, w := range want {
 		if !strings.Contains(v, w) {
-			h.t.Fatalf("view lacks %q:\n%s", w, v)
+			t.Fatalf("view lacks %q:\n%s", w, v)
 		}
 	}
 }
 
 func (h *harness) mustNotSee(bad ...string) {
 	h.t.Helper()
-	v := h.view()
+	viewLacks(h.t, h.view(), bad...)
+}
+
+// viewLacks fails the test if the view shows any one of bad.
+func viewLacks(t testing.TB, v string, bad ...string) {
+	t.Helper()
 	for _, b := range bad {
 		if strings.Contains(v, b) {
-			h.t.Fatalf("view shows %q:\n%s", b, v)
+			t.Fatalf("view shows %q:\n%s", b, v)
 		}
 	}
 }
