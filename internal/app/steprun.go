@@ -259,6 +259,10 @@ type FieldPlan struct {
 	// Description is the help plus what an empty answer means and where
 	// the offered names come from.
 	Description string
+	// Completes is true when Completions finishes a typed answer (the
+	// package after '=' of a mapping). A front end that offers it as you
+	// type says so with its own key; one that reads whole lines does not.
+	Completes bool
 }
 
 // Fields plans every field of the step, pre-filled from the answers so far.
@@ -290,6 +294,7 @@ func (r *StepRun) Fields() []FieldPlan {
 				p.Manual = len(p.Options) == 0
 			}
 		}
+		p.Completes = f.Kind == steps.KindMapping && !p.Manual && len(p.Options) > 0
 		p.Description = r.describe(p)
 		out = append(out, p)
 	}
@@ -317,7 +322,7 @@ func (r *StepRun) describe(p FieldPlan) string {
 			names := optionValues(p.Options)
 			parts = append(parts, sourceVendor(p.Field.Source)+" lists: "+strings.Join(names, ", ")+".")
 			if p.Field.Kind == steps.KindMapping {
-				parts = append(parts, "E.g. "+mappingExample(names)+" (ctrl+e completes the package after =).")
+				parts = append(parts, "E.g. "+mappingExample(names)+".")
 			}
 		}
 	}

@@ -111,11 +111,18 @@ func TestStepRunVettyPackages(t *testing.T) {
 	if got := run.Completions("packages", "Warehouse=Basic;Driver=dr"); len(got) != 1 || got[0] != "Warehouse=Basic;Driver=Driver (MVR)" {
 		t.Errorf("completions = %q, want the package completed after '='", got)
 	}
+	if p := planOf(run, "packages"); !p.Completes || strings.Contains(p.Description, "ctrl+e") {
+		// The key is the full-screen form's to name: the accessible prompts have none.
+		t.Errorf("completes = %v, description = %q", p.Completes, p.Description)
+	}
 
 	offline := loadedRun(t, steps.IntegrationVettyChattr, "chattr-packages", StepView{}, StepLoad{
 		OptErr: map[string]error{"packages": ErrNoOptions}})
 	if err := offline.CheckField("packages", "Driver=Basic Criminal"); err != nil {
 		t.Errorf("offline, the mapping was refused: %v", err)
+	}
+	if planOf(offline, "packages").Completes {
+		t.Error("offline, completion is offered with nothing to complete from")
 	}
 }
 

@@ -278,3 +278,28 @@ func TestAccessibleReadStopsOnInterrupt(t *testing.T) {
 		t.Fatalf("after the interrupt: %d bytes, %v", n, err)
 	}
 }
+
+// The mapping's completion key works only in the full-screen form: the
+// accessible prompts read whole lines, so they do not offer it.
+func TestAccessibleMappingOffersNoCompletionKey(t *testing.T) {
+	fb := newFakeBackend(fixture(0))
+	fb.options[steps.SourceVettyPackages] = []steps.Option{{Value: "Basic Criminal"}, {Value: "Criminal + MVR"}}
+	out, err := runAccessible(t, fb, ModeRunStep, "vetty-chattr", "chattr-packages",
+		"Driver=Criminal + MVR",
+		"n", // do not copy the hand-off
+	)
+	if err != nil {
+		t.Fatalf("RunAccessible: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "E.g. Warehouse Associate=Basic Criminal;Driver=Criminal + MVR.") {
+		t.Errorf("the example is missing:\n%s", out)
+	}
+	for _, lacks := range []string{"ctrl+e", "completes the package"} {
+		if strings.Contains(out, lacks) {
+			t.Errorf("accessible output offers %q, which does not work here:\n%s", lacks, out)
+		}
+	}
+	if len(fb.completes) != 1 {
+		t.Errorf("completes = %d, want 1", len(fb.completes))
+	}
+}

@@ -147,6 +147,12 @@ func buildForm(sp formSpec, vals []*formValue) *huh.Form {
 func huhField(sp formSpec, v *formValue, all []*formValue) huh.Field {
 	f, p := v.field, v.plan
 	title, desc := p.Title, p.Description
+	if p.Completes {
+		// Said here, where the key works (the accessible prompts read
+		// whole lines and cannot complete).
+		key := huh.NewDefaultKeyMap().Input.AcceptSuggestion.Help().Key
+		desc = strings.TrimSuffix(desc, ".") + " (" + key + " completes the package after =)."
+	}
 	check := func(raw string) error { return sp.checkValue(v, raw) }
 	switch {
 	case f.Kind == steps.KindSecret:

@@ -455,7 +455,7 @@ func TestSetupWalksTheSteps(t *testing.T) {
 	h.press("enter")
 	h.mustSee("Choose the Vetty package for each job position", "step 4 of 4")
 	h.press("enter")
-	h.mustSee("Vetty lists: Basic Criminal, Criminal + MVR.", "E.g. Warehouse Associate=Basic")
+	h.mustSee("Vetty lists: Basic Criminal, Criminal + MVR.", "E.g. Warehouse Associate=Basic", "(ctrl+e completes the package")
 	h.typeText("Driver=Criminal + MVR")
 	h.press("enter")
 	h.mustSee("Hand-off message", "Driver: Criminal + MVR", "every step is done")
