@@ -8,11 +8,11 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/atotto/clipboard"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/cli/browser"
 
 	"github.com/patchbay/patchbay/internal/app"
+	"github.com/patchbay/patchbay/internal/clipboard"
 )
 
 // Mode is what a run of the TUI is for.
@@ -115,9 +115,9 @@ func newCommon(ctx context.Context, opts Options, plain bool) *common {
 		c.styles = NewStyles(true)
 	}
 	c.clipboardWait = wait
-	if !clipboard.Unsupported {
-		c.clipboard = clipboard.WriteAll
-		c.clip = newClipGuard(clipboard.ReadAll, clipboard.WriteAll)
+	if cb := clipboard.Find(); cb != nil {
+		c.clipboard = cb.Write
+		c.clip = newClipGuard(cb.Read, cb.Write)
 	}
 	return c
 }
