@@ -53,18 +53,63 @@ func releaseBinary(b *testing.B) string {
 // but run a cobra root command with a version, against the cobra version
 // patchbay uses, with the same toolchain and flags.
 func bareCobra(b *testing.B) string {
-	dir := b.TempDir()
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Version}}", "github.com/spf13/cobra").Output()
 	if err != nil {
 		b.Fatalf("go list cobra: %v", err)
 	}
-	cobraVersion := strings.TrimSpace(string(out))
+	gomod := "module bare\n\ngo 1.26\n\nrequire github.com/spf13/cobra " + strings.TrimSpace(string(out)) + "\n"
+	return cobraProgram(b, "bare", gomod, nil)
+}
+
+// depsFloor builds the same bare cobra program, but linking every package
+// patchbay links except its own, blank-imported: their package
+// initialisation and nothing else. What it costs over bareCobra is the
+// libraries' share of patchbay's start-up; what patchbay costs over it is
+// patchbay's own.
+func depsFloor(b *testing.B) string {
+	list := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", ".")
+	list.Env = append(os.Environ(), "CGO_ENABLED=0") // as the release is built
+	out, err := list.Output()
+	if err != nil {
+		b.Fatalf("go list -deps: %v", err)
+	}
+	var imports []string
+	for _, p := range strings.Fields(string(out)) {
+		switch {
+		case strings.HasPrefix(p, "github.com/patchbay/patchbay"),
+			p == "unsafe", p == "C", strings.HasPrefix(p, "vendor/"),
+			// another module's internal packages cannot be imported; the
+			// packages that import them are, which links them.
+			strings.Contains("/"+p+"/", "/internal/"):
+			continue
+		}
+		imports = append(imports, p)
+	}
+	gomod, err := os.ReadFile("../../go.mod")
+	if err != nil {
+		b.Fatal(err)
+	}
+	mod := strings.Replace(string(gomod), "module github.com/patchbay/patchbay", "module floor", 1)
+	return cobraProgram(b, "floor", mod, imports)
+}
+
+// cobraProgram builds a program that runs a cobra root command with a
+// version and nothing else, blank-importing imports, in a module of its
+// own (go.mod as given, patchbay's go.sum), from the module cache only.
+func cobraProgram(b *testing.B, name, gomod string, imports []string) string {
+	dir := b.TempDir()
 	sum, err := os.ReadFile("../../go.sum")
 	if err != nil {
 		b.Fatal(err)
 	}
+	var blank strings.Builder
+	for _, p := range imports {
+		if p != "os" && p != "github.com/spf13/cobra" {
+			fmt.Fprintf(&blank, "\t_ %q\n", p)
+		}
+	}
 	files := map[string]string{
-		"go.mod": "module bare\n\ngo 1.26\n\nrequire github.com/spf13/cobra " + cobraVersion + "\n",
+		"go.mod": gomod,
 		"go.sum": string(sum),
 		"main.go": `package main
 
@@ -72,10 +117,10 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
-)
+` + blank.String() + `)
 
 func main() {
-	root := &cobra.Command{Use: "bare", Version: "1.0.0", Run: func(*cobra.Command, []string) {}}
+	root := &cobra.Command{Use: "` + name + `", Version: "1.0.0", Run: func(*cobra.Command, []string) {}}
 	if err := root.Execute(); err != nil {
 		os.Exit(1)
 	}
@@ -87,8 +132,9 @@ func main() {
 			b.Fatal(err)
 		}
 	}
-	bin := filepath.Join(dir, "bare")
-	// From the module cache only: cobra is there since patchbay was built.
+	bin := filepath.Join(dir, name)
+	// From the module cache only: every module is there since patchbay was
+	// built.
 	buildStatic(b, dir, bin, "GOFLAGS=-mod=mod", "GOPROXY=off")
 	return bin
 }
@@ -193,12 +239,15 @@ func seedEventLog(b *testing.B, path string, n int) {
 }
 
 // BenchmarkVersionProcess: `patchbay --version` against a bare cobra program
-// (same cobra, toolchain and build flags), run alternately in one loop.
-// Reported: each one's median wall time and the ratio of the medians.
+// (same cobra, toolchain and build flags) and against that program linking
+// every library patchbay links (depsFloor), run in turn in one loop.
+// Reported: each one's median wall time, patchbay's ratio to the bare
+// program, the libraries' floor's ratio to it, and patchbay's ratio to the
+// floor (its own share).
 func BenchmarkVersionProcess(b *testing.B) {
-	pb, bare := releaseBinary(b), bareCobra(b)
+	pb, bare, floor := releaseBinary(b), bareCobra(b), depsFloor(b)
 	env := benchEnv(b.TempDir())
-	var ours, ref []time.Duration
+	var ours, ref, libs []time.Duration
 	for b.Loop() {
 		if r := runProc(b, env, pb, "--version"); r.code != 0 || !bytes.HasPrefix(r.out, []byte("patchbay ")) {
 			b.Fatalf("patchbay --version: exit %d, %q", r.code, r.out)
@@ -206,10 +255,19 @@ func BenchmarkVersionProcess(b *testing.B) {
 			ours = append(ours, r.took)
 		}
 		ref = append(ref, runProc(b, env, bare, "--version").took)
+		if r := runProc(b, env, floor, "--version"); r.code != 0 || !bytes.HasPrefix(r.out, []byte("floor version")) {
+			b.Fatalf("floor --version: exit %d, %q", r.code, r.out)
+		} else {
+			libs = append(libs, r.took)
+		}
 	}
+	o, r, l := float64(median(ours)), float64(median(ref)), float64(median(libs))
 	b.ReportMetric(ms(median(ours)), "ms-median-patchbay")
 	b.ReportMetric(ms(median(ref)), "ms-median-bare-cobra")
-	b.ReportMetric(float64(median(ours))/float64(median(ref)), "ratio")
+	b.ReportMetric(ms(median(libs)), "ms-median-bare-cobra+deps")
+	b.ReportMetric(o/r, "ratio")
+	b.ReportMetric(l/r, "ratio-deps-to-bare")
+	b.ReportMetric(o/l, "ratio-patchbay-to-deps")
 }
 
 // BenchmarkDoctorOfflineProcess: `patchbay doctor --offline` on an empty
