@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/patchbay/patchbay/internal/app"
 	"github.com/patchbay/patchbay/internal/steps"
+	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/termsafe"
 	"github.com/spf13/cobra"
 )
@@ -80,12 +80,7 @@ func historyRun(ctx context.Context, opts *HistoryOptions) error {
 	case opts.JSONL:
 		return writeHistoryJSONL(ctx, opts.F.IO.Out, svc, opts.Integration, opts.Limit)
 	}
-	report, err := svc.History(ctx, opts.Integration, opts.Limit)
-	if err != nil {
-		return err
-	}
-	printHistory(opts.F.IO.Out, report)
-	return nil
+	return writeHistoryText(ctx, opts.F.IO.Out, svc, opts.Integration, opts.Limit)
 }
 
 // writeHistoryJSON writes app.HistoryReport as json.Encoder with a two-space
@@ -142,23 +137,69 @@ func writeHistoryJSONL(ctx context.Context, out io.Writer, svc *app.Service, int
 	return w.Flush()
 }
 
-func printHistory(w io.Writer, r app.HistoryReport) {
-	w = termsafe.NewWriter(w) // vendor names and details are shown, never obeyed
-	if len(r.Events) == 0 {
-		where := "profile " + r.Profile
-		if r.Integration != "" {
-			where = r.Integration + " in " + where
+// writeHistoryText writes the log as a table, row by row as it is read, so
+// a log of any length is written in constant memory and its first rows
+// appear at once. The columns are as wide as the catalog's longest
+// integration and step IDs and the longest kind of event, not as the rows
+// read: a longer value (from an older version) only pushes its own row.
+func writeHistoryText(ctx context.Context, out io.Writer, svc *app.Service, integration string, limit int) error {
+	buf := bufio.NewWriter(out)
+	// termsafe sees each row whole (it must never be handed half a rune):
+	// vendor names and details are shown, never obeyed.
+	w := termsafe.NewWriter(buf)
+	cols := historyColumns()
+	n := 0
+	err := svc.EachHistoryEntry(ctx, integration, limit, func(e app.HistoryEntry) error {
+		if n == 0 {
+			if err := cols.row(w, "TIME (UTC)", "INTEGRATION", "STEP", "KIND", "SUMMARY"); err != nil {
+				return err
+			}
+		}
+		n++
+		// A closed pipe stops the reading here.
+		return cols.row(w, e.At.UTC().Format("2006-01-02 15:04:05"), dash(e.Integration), dash(e.Step), e.Kind, oneLine(e.Summary))
+	})
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		where := "profile " + svc.Profile
+		if integration != "" {
+			where = integration + " in " + where
 		}
 		fmt.Fprintf(w, "Nothing recorded yet for %s.\n", where)
-		return
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME (UTC)\tINTEGRATION\tSTEP\tKIND\tSUMMARY")
-	for _, e := range r.Events {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.At.UTC().Format("2006-01-02 15:04:05"),
-			dash(e.Integration), dash(e.Step), e.Kind, oneLine(e.Summary))
+	return buf.Flush()
+}
+
+// columns are the widths of the history table's first four columns.
+type columns [4]int
+
+func historyColumns() columns {
+	c := columns{len("2006-01-02 15:04:05"), len("INTEGRATION"), len("STEP"), len("KIND")}
+	for _, in := range steps.Catalog() {
+		c[1] = max(c[1], len(in.ID))
+		for _, id := range in.StepIDs() {
+			c[2] = max(c[2], len(id))
+		}
 	}
-	tw.Flush()
+	for _, k := range store.EventKinds() {
+		c[3] = max(c[3], len(k))
+	}
+	return c
+}
+
+// row writes one row: each of the first four cells padded to its column
+// and two spaces, then the last as it is.
+func (c columns) row(w io.Writer, cells ...string) error {
+	var b strings.Builder
+	for i, cell := range cells[:4] {
+		fmt.Fprintf(&b, "%-*s  ", c[i], cell)
+	}
+	b.WriteString(cells[4])
+	b.WriteByte('\n')
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 func dash(s string) string {

@@ -125,3 +125,57 @@ func TestDoctorFullChecksTheEventLog(t *testing.T) {
 		t.Errorf("doctor --offline --full: exit %d\n%s", full.code, full.out)
 	}
 }
+
+// The text table is written as the log is read: its columns are laid out
+// from the catalog, so every row lines up without the rows being held, and
+// what a vendor named is shown, never obeyed.
+func TestHistoryTextTable(t *testing.T) {
+	c := newCLI(t)
+	addEvents(t, c.db, 0)
+	if r := c.run("", "history"); r.code != 0 || r.out != "Nothing recorded yet for profile default.\n" {
+		t.Fatalf("empty log: exit %d, %q", r.code, r.out)
+	}
+	if r := c.run("", "history", "vetty-chattr"); r.code != 0 || r.out != "Nothing recorded yet for vetty-chattr in profile default.\n" {
+		t.Fatalf("empty log of one integration: exit %d, %q", r.code, r.out)
+	}
+
+	db, err := store.Open(context.Background(), c.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := []store.Event{
+		{Profile: "default", Integration: "certn-lever", Step: "lever-key", Kind: store.EventStepRun, Summary: "Generate the Lever key: done — verified"},
+		{Profile: "default", Kind: store.EventRecovery, Summary: "finished an interrupted write"},
+		{Profile: "default", Integration: "vetty-chattr", Step: "chattr-packages", Kind: store.EventVerification,
+			Summary: "package \x1b]0;pwned\x07Gold\nrenamed \u202eevil"},
+	}
+	for _, e := range events {
+		if err := db.Tx(context.Background(), func(tx *store.Tx) error { return tx.AddEvent(context.Background(), e) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	r := c.run("", "history")
+	if r.code != 0 {
+		t.Fatalf("exit %d, %q", r.code, r.err)
+	}
+	lines := strings.Split(strings.TrimSuffix(r.out, "\n"), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "TIME (UTC)") {
+		t.Fatalf("want a header and 3 rows, got:\n%s", r.out)
+	}
+	// Every row's SUMMARY starts where the header's does.
+	col := strings.Index(lines[0], "SUMMARY")
+	for i, want := range []string{"package ^[]0;pwned^GGold renamed", "finished an interrupted write", "Generate the Lever key"} {
+		row := lines[i+1]
+		if !strings.HasPrefix(row[col:], want) {
+			t.Errorf("row %d = %q: want its summary %q at column %d", i+1, row, want, col)
+		}
+	}
+	if strings.ContainsAny(r.out, "\x1b\x07\u202e") {
+		t.Errorf("a control or bidi character reached the terminal: %q", r.out)
+	}
+	if !strings.Contains(lines[2], " -  ") {
+		t.Errorf("a profile-wide event shows no dash for its integration and step: %q", lines[2])
+	}
+}

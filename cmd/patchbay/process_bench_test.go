@@ -295,32 +295,44 @@ func BenchmarkDoctorOfflineProcess(b *testing.B) {
 	b.ReportMetric(float64(median(f))/float64(median(e)), "ratio")
 }
 
-// BenchmarkHistoryJSONAllProcess: `patchbay history --json --limit 0`
-// writing out logs of 1,000 and 100,000 events. Reported per size: the
+// BenchmarkHistoryAllProcess: `patchbay history --limit 0`, as JSON and as
+// the text table, writing out logs of 1,000 and 100,000 events. Reported
+// per format and size: the
 // median wall time and the largest peak resident set of any run (an upper
 // bound: on Linux it includes this benchmark's own resident set at the fork,
 // kept to a few MiB).
-func BenchmarkHistoryJSONAllProcess(b *testing.B) {
+func BenchmarkHistoryAllProcess(b *testing.B) {
 	pb := releaseBinary(b)
-	for _, n := range []int{1000, 100_000} {
-		b.Run(fmt.Sprintf("events=%d", n), func(b *testing.B) {
-			dir := b.TempDir()
-			db := filepath.Join(dir, "patchbay.db")
-			seedEventLog(b, db, n)
-			env := benchEnv(dir)
-			var took []time.Duration
-			var peak int64
-			for b.Loop() {
-				out := &countWriter{pat: []byte(`"kind": "verification"`)}
-				r := runProcTo(b, out, env, pb, "--db", db, "history", "--json", "--limit", "0")
-				if r.code != 0 || out.n != n {
-					b.Fatalf("history: exit %d, %d events", r.code, out.n)
+	formats := []struct {
+		name  string
+		flags []string
+		each  string // what each event prints once
+	}{
+		{"json", []string{"--json"}, `"kind": "verification"`},
+		{"text", nil, "  verification  "},
+	}
+	for _, f := range formats {
+		for _, n := range []int{1000, 100_000} {
+			b.Run(fmt.Sprintf("format=%s/events=%d", f.name, n), func(b *testing.B) {
+				dir := b.TempDir()
+				db := filepath.Join(dir, "patchbay.db")
+				seedEventLog(b, db, n)
+				env := benchEnv(dir)
+				var took []time.Duration
+				var peak int64
+				for b.Loop() {
+					out := &countWriter{pat: []byte(f.each)}
+					args := append([]string{"--db", db, "history", "--limit", "0"}, f.flags...)
+					r := runProcTo(b, out, env, pb, args...)
+					if r.code != 0 || out.n != n {
+						b.Fatalf("history: exit %d, %d events", r.code, out.n)
+					}
+					took = append(took, r.took)
+					peak = max(peak, r.peakKB)
 				}
-				took = append(took, r.took)
-				peak = max(peak, r.peakKB)
-			}
-			b.ReportMetric(ms(median(took)), "ms-median")
-			b.ReportMetric(float64(peak)/1024, "MiB-peak-RSS")
-		})
+				b.ReportMetric(ms(median(took)), "ms-median")
+				b.ReportMetric(float64(peak)/1024, "MiB-peak-RSS")
+			})
+		}
 	}
 }

@@ -18,7 +18,17 @@ const (
 	EventDisconnect    = "disconnect"
 	EventSecretRemoved = "secret_removed"
 	EventNeedsRerun    = "needs_rerun"
+	EventRecovery      = "recovery"  // an interrupted write finished or undone
+	EventProfile       = "profile"   // a profile renamed
+	EventMigration     = "migration" // secrets moved from an earlier layout
 )
+
+// EventKinds lists every kind patchbay records, for views that lay them
+// out before reading any (the history table's column).
+func EventKinds() []string {
+	return []string{EventStepRun, EventVerification, EventRotation, EventRevocation, EventReset,
+		EventDisconnect, EventSecretRemoved, EventNeedsRerun, EventRecovery, EventProfile, EventMigration}
+}
 
 // Event is one entry of the audit log.
 type Event struct {
