@@ -100,6 +100,7 @@ func TestOneChangeOfASecretAtATime(t *testing.T) {
 			{key3, []string{"rotate", "certn-lever/api_key", "--set", "api_key=@-"}},
 			{key3, []string{"run", "certn-lever/lever-key", "--set", "region=us", "--set", "api_key=@-"}},
 			{"", []string{"reset", "certn-lever", "--remove-secrets", "--yes"}},
+			{"", []string{"rotate", "--revoked", "certn-lever/api_key"}},
 		} {
 			r := b.run(db, second.stdin, nil, second.args...)
 			if r.code == 0 || !strings.Contains(r.err, "another change of certn-lever/api_key is in progress") {

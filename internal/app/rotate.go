@@ -356,6 +356,11 @@ func (s *Service) ConfirmRevoked(ctx context.Context, integration, key string) (
 	if _, ok := in.StepCreating(key); !ok {
 		return "", fmt.Errorf("%w: %s keeps no secret %q", steps.ErrUnknownSecret, in.ID, key)
 	}
+	// Another patchbay changing this secret (a rotation about to keep a
+	// previous copy, a reset removing it) finishes first.
+	if err := s.secretInFlight(ctx, in.ID, key); err != nil {
+		return "", err
+	}
 	meta, err := s.DB.Secret(ctx, s.Profile, in.ID, key)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", fmt.Errorf("%w: no %s is stored for %s", ErrNoPrevious, key, in.ID)
