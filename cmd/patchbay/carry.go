@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/patchbay/patchbay/internal/app"
@@ -36,7 +37,11 @@ Secrets are never written. Each secret field holds a reference instead,
 env:PATCHBAY_SECRET_<INTEGRATION>_<KEY>, which apply reads from the
 environment; you may change it to file:/path/to/file. Attested steps (the
 confirmations only an admin can give in a vendor's UI) are left out: one
-customer's confirmations are never another's.`,
+customer's confirmations are never another's.
+
+The answers that are each customer's own are left out too, with a comment
+in the file saying why, and apply asks every customer for its own:
+` + perCustomerHelp(),
 		Example: `  patchbay export --profile acme -o acme.yaml
   patchbay apply acme.yaml --profile globex --dry-run`,
 		Args: cobra.NoArgs,
@@ -62,14 +67,39 @@ func exportRun(ctx context.Context, opts *ExportOptions) error {
 		return err
 	}
 	if opts.Output == "" || opts.Output == "-" {
-		_, err := opts.F.IO.Out.Write(doc)
-		return err
+		if _, err := opts.F.IO.Out.Write(doc); err != nil {
+			return err
+		}
+	} else {
+		if err := writeFileAtomic(opts.Output, doc, 0o600); err != nil {
+			return err
+		}
+		fmt.Fprintf(termsafe.NewWriter(opts.F.IO.ErrOut), "patchbay: wrote %d step(s) of profile %s to %s\n", len(c.Steps), svc.Profile, opts.Output)
 	}
-	if err := writeFileAtomic(opts.Output, doc, 0o600); err != nil {
-		return err
+	var left []string
+	for _, cs := range c.Steps {
+		for _, p := range cs.Left {
+			left = append(left, p.Ref())
+		}
 	}
-	fmt.Fprintf(opts.F.IO.ErrOut, "patchbay: wrote %d step(s) of profile %s to %s\n", len(c.Steps), svc.Profile, opts.Output)
+	if len(left) > 0 {
+		fmt.Fprintf(termsafe.NewWriter(opts.F.IO.ErrOut), "patchbay: left out %s, each customer's own: apply asks every customer for its own (apply --set %s=…)\n",
+			strings.Join(left, ", "), left[0])
+	}
 	return nil
+}
+
+// perCustomerHelp lists the per-customer answers for --help, one a line
+// with its reason.
+func perCustomerHelp() string {
+	var b strings.Builder
+	for _, p := range steps.PerCustomerAnswers() {
+		fmt.Fprintf(&b, "  %s\n", p.Ref())
+		for _, l := range wrap(p.Reason+".", 68) {
+			fmt.Fprintf(&b, "      %s\n", l)
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
 }
 
 // encodeCarried writes a carried setup as YAML in catalog order:
@@ -95,6 +125,16 @@ func encodeCarried(c app.Carried) ([]byte, error) {
 		}
 		stepNode := &yaml.Node{Kind: yaml.MappingNode}
 		add(in, cs.Step, stepNode)
+		if len(cs.Left) > 0 {
+			// Said above the step, so whoever edits or applies the file
+			// sees why the answer is not there and how apply takes it.
+			var lines []string
+			for _, p := range cs.Left {
+				lines = append(lines, wrap(fmt.Sprintf("%s is left out: it is each customer's own (%s).", p.Field, p.Reason), 100)...)
+				lines = append(lines, fmt.Sprintf("apply asks for it: --set %s=…", p.Ref()))
+			}
+			in.Content[len(in.Content)-2].HeadComment = strings.Join(lines, "\n")
+		}
 		_, st, _ := lookupStep(cs.Integration, cs.Step)
 		for _, f := range st.Fields {
 			if v, ok := cs.Values[f.Key]; ok {
@@ -105,7 +145,8 @@ func encodeCarried(c app.Carried) ([]byte, error) {
 		}
 	}
 	var buf bytes.Buffer
-	buf.WriteString("# patchbay setup: non-secret answers only; secrets are references (env:NAME or file:PATH).\n")
+	buf.WriteString("# patchbay setup: non-secret answers only; secrets are references (env:NAME or file:PATH);\n")
+	buf.WriteString("# each customer's own answers are left out: apply asks every customer for its own.\n")
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
 	if err := enc.Encode(root); err != nil {
@@ -115,6 +156,23 @@ func encodeCarried(c app.Carried) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// wrap breaks text into lines of at most width bytes, at spaces.
+func wrap(text string, width int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		if line != "" && len(line)+1+len(w) > width {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	return append(lines, line)
 }
 
 // maxCarriedFile bounds a carried setup file: a real one is a few KiB.
@@ -182,6 +240,7 @@ type ApplyOptions struct {
 	F      *Factory
 	File   string
 	DryRun bool
+	Sets   []string // this customer's own answers: INTEGRATION/STEP.FIELD=VALUE
 }
 
 func newApplyCmd(f *Factory) *cobra.Command {
@@ -192,15 +251,24 @@ func newApplyCmd(f *Factory) *cobra.Command {
 		Long: `apply reads a setup written by patchbay export (- for standard input),
 resolves its secret references (env:NAME from the environment, file:PATH
 from a file; a secret written literally in the file is refused), shows the
-plan — steps to run, steps already done with the same answers, and the steps
-only an admin can do in the vendors' UIs — and runs each changed step with
-its live checks, as patchbay run would.
+plan — steps to run, steps already done with the same answers, the steps
+only an admin can do in the vendors' UIs, and the steps that need this
+customer's own answers — and runs each changed step with its live checks,
+as patchbay run would.
+
+Some answers are each customer's own and never come from the file (a value
+the file holds for one of them is not used, and the plan says so):
+` + perCustomerHelp() + `
+Give them with --set INTEGRATION/STEP.FIELD=VALUE. Without one, apply keeps
+what the profile already recorded; where there is nothing, that step and the
+steps after it in its integration wait, and apply ends with the command that
+gives the answer and runs them.
 
 Applying the same file again changes nothing. A refused step stops the
 apply there: the steps before it are recorded, that one is not.`,
 		Example: `  export PATCHBAY_SECRET_CERTN_LEVER_API_KEY=…   # or edit the file to file:/run/secrets/lever
   patchbay apply acme.yaml --profile globex --dry-run
-  patchbay apply acme.yaml --profile globex`,
+  patchbay apply acme.yaml --profile globex --set certn-lever/certn-enable.webhook_url=https://…`,
 		Args: exactArgs(1, "FILE, a setup written by patchbay export"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]
@@ -208,25 +276,30 @@ apply there: the steps before it are recorded, that one is not.`,
 		},
 	}
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "show the plan and change nothing")
+	cmd.Flags().StringArrayVar(&opts.Sets, "set", nil, "give this customer's own answer: `INTEGRATION/STEP.FIELD=VALUE` (repeatable)")
 	return cmd
 }
 
 func applyRun(ctx context.Context, opts *ApplyOptions) error {
 	f := opts.F
+	own, err := app.ParseOwnAnswers(opts.Sets)
+	if err != nil {
+		return usageError("%v", err)
+	}
 	c, err := readCarriedFile(f, opts.File)
 	if err != nil {
 		return err
 	}
 	// The file is checked before anything is opened: a bad one creates no
 	// profile and changes nothing.
-	if _, _, err := app.CheckCarried(c); err != nil {
+	if _, _, err := app.CheckCarried(c, own); err != nil {
 		return usageError("%s: %v", opts.File, err)
 	}
 	svc, err := f.applyService(ctx, opts.DryRun)
 	if err != nil {
 		return err
 	}
-	plan, err := svc.PlanApply(ctx, c, f.resolveSecretRef)
+	plan, err := svc.PlanApply(ctx, c, own, f.resolveSecretRef)
 	if err != nil {
 		if errors.Is(err, app.ErrCarried) || errors.Is(err, app.ErrLiteralSecret) || errors.Is(err, errUsage) {
 			return usageError("%s: %v", opts.File, err)
@@ -234,10 +307,31 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		return err
 	}
 	out := termsafe.NewWriter(f.IO.Out)
-	fmt.Fprintf(out, "Plan for profile %s: %d to run, %d unchanged, %d to do by hand\n",
+	fmt.Fprintf(out, "Plan for profile %s: %d to run, %d unchanged, %d to do by hand",
 		svc.Profile, plan.Count(app.ApplyRun), plan.Count(app.ApplyUnchanged), plan.Count(app.ApplyManual))
+	if n := plan.Count(app.ApplyAnswer); n > 0 {
+		fmt.Fprintf(out, ", %d needing %s's own answers", n, svc.Profile)
+	}
+	if n := plan.Count(app.ApplyWaits); n > 0 {
+		fmt.Fprintf(out, ", %d waiting for them", n)
+	}
+	fmt.Fprintln(out)
 	for _, ps := range plan.Steps {
 		fmt.Fprintf(out, "  %-9s %s/%s — %s\n", ps.Action, ps.Integration, ps.Step, ps.Reason)
+		for _, p := range ps.Ignored {
+			// A file carried between customers may hold another's.
+			instead := svc.Profile + " keeps the one it recorded"
+			switch {
+			case slices.Contains(ps.Given, p):
+				instead = "the one from --set is used"
+			case slices.Contains(ps.Missing, p):
+				instead = svc.Profile + "'s own is needed"
+			}
+			fmt.Fprintf(out, "            %s in the file is not used: it is each customer's own, and %s\n", p.Field, instead)
+		}
+		for _, p := range ps.Given {
+			fmt.Fprintf(out, "            %s from --set\n", p.Field)
+		}
 		if ps.Action != app.ApplyRun {
 			continue
 		}
@@ -251,9 +345,14 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 		}
 	}
 	if opts.DryRun || plan.Count(app.ApplyRun) == 0 {
-		if plan.Count(app.ApplyRun) == 0 {
+		switch {
+		case plan.Count(app.ApplyRun) > 0:
+		case plan.Count(app.ApplyAnswer) > 0:
+			fmt.Fprintf(out, "Nothing to run until %s's own answers are given.\n", svc.Profile)
+		default:
 			fmt.Fprintln(out, "Nothing to change.")
 		}
+		printOwnAnswersNeeded(out, f, opts, svc.Profile, plan)
 		return nil
 	}
 	// Each changed step runs as patchbay run would, in catalog order; the
@@ -273,7 +372,68 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 	} else {
 		fmt.Fprintln(out, "Applied.")
 	}
+	printOwnAnswersNeeded(out, f, opts, svc.Profile, plan)
 	return nil
+}
+
+// printOwnAnswersNeeded says which of the customer's own answers apply
+// still needs, why each is the customer's own and where the vendor shows
+// it, and the command that gives them and runs the steps waiting for them.
+func printOwnAnswersNeeded(out io.Writer, f *Factory, opts *ApplyOptions, profile string, plan app.ApplyPlan) {
+	if plan.Count(app.ApplyAnswer) == 0 {
+		return
+	}
+	fmt.Fprintf(out, "\n%s's own answers still needed (never carried from another customer):\n", profile)
+	args := []string{"patchbay", "apply", opts.File}
+	if f.Globals.DBPath != "" {
+		args = append(args, "--db", f.Globals.DBPath)
+	}
+	args = append(args, "--profile", profile)
+	if f.Globals.Secrets != "" {
+		args = append(args, "--secrets", f.Globals.Secrets)
+	}
+	for _, ps := range plan.Steps {
+		if ps.Action != app.ApplyAnswer {
+			continue
+		}
+		_, st, _ := lookupStep(ps.Integration, ps.Step)
+		for _, p := range ps.Missing {
+			fmt.Fprintf(out, "  %s (%s/%s, %s): %s; it is in %s\n", p.Field, ps.Integration, ps.Step, st.Title, p.Reason, st.Where)
+			fl, _ := st.Field(p.Field)
+			args = append(args, "--set", p.Ref()+"="+app.OwnPlaceholder(fl))
+		}
+	}
+	// The answers given already are given again: the command is whole.
+	args = append(args, opts.Sets...)
+	waiting := ""
+	if n := plan.Count(app.ApplyWaits); n > 0 {
+		waiting = fmt.Sprintf(" and run the %d step(s) waiting for them", n)
+	}
+	fmt.Fprintf(out, "To give them%s:\n  %s\n", waiting, shellJoin(args))
+}
+
+// shellJoin words a command a shell reads back as args: each argument as
+// it is when it is plain, else in single quotes.
+func shellJoin(args []string) string {
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = shellQuote(a)
+	}
+	return strings.Join(quoted, " ")
+}
+
+func shellQuote(s string) string {
+	plain := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@,+%…", r)) {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // applyService is the profile's services for apply. A dry run of a profile
