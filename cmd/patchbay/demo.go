@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/patchbay/patchbay/internal/app"
 	"github.com/patchbay/patchbay/internal/clients/standin"
@@ -44,6 +46,9 @@ keys in the encrypted vault beside it, whose passphrase is "demo". Reopen it
 with patchbay demo --db PATH, or look at it with, e.g.,
   patchbay status --db PATH --profile demo
   PATCHBAY_VAULT_PASSPHRASE=demo patchbay status --live --db PATH --profile demo
+A database kept by an earlier patchbay, whose demo held its secrets in
+memory only, has lost them: reopened, the demo says so, forgets them and
+marks the steps that stored or handed them on as needing a re-run.
 
 demo --serve starts only the stand-ins on loopback, prints
 "export PATCHBAY_<VENDOR>_URL=..." lines that point patchbay at them (a shell
@@ -99,20 +104,60 @@ func demoRun(ctx context.Context, opts *DemoOptions) error {
 		defer os.RemoveAll(dir)
 		dbPath = filepath.Join(dir, "demo.db")
 	}
-	svc, err := f.demoService(ctx, srv, dbPath, opts.ProfileSet)
+	svc, held, err := f.demoService(ctx, srv, dbPath, opts.ProfileSet)
 	if err != nil {
 		return err
 	}
 	defer svc.DB.Close()
+	if len(held.Secrets) > 0 {
+		printMemoryHeld(termsafe.NewWriter(f.IO.Out), svc.Profile, held)
+		if f.IO.CanPrompt() && !f.Globals.Accessible {
+			// The full-screen view would cover it: it is read first.
+			fmt.Fprint(f.IO.Out, "Press Enter to open the demo. ")
+			if _, err := f.readLine(); err != nil && !errors.Is(err, io.EOF) {
+				return err
+			}
+		}
+	}
 	return f.runTUI(ctx, svc, tui.Options{Mode: tui.ModeHome})
 }
 
+// printMemoryHeld says what reopening a demo database of an earlier version
+// found and did: its secrets were held in memory and are gone, and which
+// steps now need a re-run, and why.
+func printMemoryHeld(w io.Writer, profile string, held app.MemoryHeld) {
+	para := func(text string) {
+		for _, l := range wrap(text, 78) {
+			fmt.Fprintln(w, l)
+		}
+	}
+	keys := make([]string, len(held.Secrets))
+	for i, sec := range held.Secrets {
+		keys[i] = fmt.Sprintf("%s/%s %s", sec.Integration, sec.Key, app.Ending(sec.Last4))
+	}
+	para(fmt.Sprintf("This demo database was made by an earlier patchbay, whose demo held its secrets in memory only: "+
+		"they ended with that demo, and nothing kept a copy. patchbay has forgotten them (%s).", strings.Join(keys, ", ")))
+	if len(held.Rerun) > 0 {
+		fmt.Fprintf(w, "These steps of profile %s are marked needs re-run:\n", profile)
+		for _, r := range held.Rerun {
+			fmt.Fprintf(w, "  %s/%s — %s\n", r.Integration, r.Step, r.Title)
+			for _, l := range wrap(r.Reason, 72) {
+				fmt.Fprintf(w, "      %s\n", l)
+			}
+		}
+		fmt.Fprintln(w, "Re-run them in the demo: any stand-in key will do.")
+	}
+	para(fmt.Sprintf("From now on the demo keeps its keys in the vault beside the database (passphrase %q).", demoVaultPassphrase))
+}
+
 // demoService opens the demo's database and secrets and points the vendor
-// clients at the stand-ins.
-func (f *Factory) demoService(ctx context.Context, srv *standin.Servers, dbPath string, profileSet bool) (*app.Service, error) {
+// clients at the stand-ins. A kept database made by an earlier version
+// records secrets its demo held in memory: they are forgotten and their
+// steps marked needs re-run (held says which).
+func (f *Factory) demoService(ctx context.Context, srv *standin.Servers, dbPath string, profileSet bool) (svc *app.Service, held app.MemoryHeld, err error) {
 	db, err := store.Open(ctx, dbPath)
 	if err != nil {
-		return nil, err
+		return nil, held, err
 	}
 	profile := "demo"
 	if profileSet {
@@ -120,19 +165,23 @@ func (f *Factory) demoService(ctx context.Context, srv *standin.Servers, dbPath 
 	}
 	st, err := f.demoSecrets(ctx, db)
 	if err == nil {
+		svc = newService(db, st, profile, newVendors(&app.URLs{
+			Lever: srv.LeverURL, Certn: srv.CertnURL, Vetty: srv.VettyURL, ChartHop: srv.ChartHopURL,
+			// The EU region has its own deployment, as at Lever, so a demo key
+			// of the other region shows the region being found and recorded.
+			LeverEU: srv.LeverEUURL,
+		}))
+		held, err = svc.ForgetMemoryHeld(ctx)
+	}
+	if err == nil {
 		err = db.SetSecretsBackend(ctx, profile, st.Backend().Name)
 	}
 	if err != nil {
 		db.Close()
-		return nil, err
+		return nil, app.MemoryHeld{}, err
 	}
 	f.Globals.Profile = profile
-	return newService(db, st, profile, newVendors(&app.URLs{
-		Lever: srv.LeverURL, Certn: srv.CertnURL, Vetty: srv.VettyURL, ChartHop: srv.ChartHopURL,
-		// The EU region has its own deployment, as at Lever, so a demo key
-		// of the other region shows the region being found and recorded.
-		LeverEU: srv.LeverEUURL,
-	})), nil
+	return svc, held, nil
 }
 
 // The demo's passphrase is public: the vault only lets a reopened demo
