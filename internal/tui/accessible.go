@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"charm.land/huh/v2"
 	"github.com/charmbracelet/colorprofile"
@@ -221,7 +222,7 @@ func (a *accessible) home() error {
 		a.printOverview(ov)
 		var opts []huh.Option[string]
 		for _, iv := range ov.Integrations {
-			opts = append(opts, huh.NewOption(fmt.Sprintf("%s: %s, %d of %d steps done", iv.Integration.ID, stateWord(iv.State), iv.Done, iv.Total), iv.Integration.ID))
+			opts = append(opts, huh.NewOption(fmt.Sprintf("%s: %s, %d of %d steps done", iv.Integration.Name, stateWord(iv.State), iv.Done, iv.Total), iv.Integration.ID))
 		}
 		opts = append(opts, huh.NewOption("Quit", ""))
 		sel := huh.NewSelect[string]().Title("Which integration?").Options(opts...)
@@ -291,11 +292,25 @@ func (a *accessible) printOverview(ov app.Overview) {
 			a.printf(" Next: %s.", stepTitle(iv, iv.NextStep))
 		}
 		a.println("")
+		// A check that needs attention is said once, on its own line
+		// below, by the name the dashboard gives it (as its card does).
+		checks := map[string]bool{}
+		for _, ch := range iv.Checks {
+			checks[ch.Name] = true
+		}
+		attention := map[string]bool{}
 		for _, reason := range iv.Attention {
-			a.println("  Needs attention: " + reason)
+			if name, _, ok := strings.Cut(reason, ": "); ok && checks[name] {
+				attention[name] = true
+				continue
+			}
+			a.println("  Needs attention: " + attentionWords(iv, reason) + ".")
+		}
+		for _, sv := range unverifiedSteps(iv) {
+			a.println("  " + sv.Step.Title + " is unverified.")
 		}
 		for _, s := range iv.Secrets {
-			line := fmt.Sprintf("  Secret %s ending %s, in %s, created %s", s.Key, s.Last4, cmpOr(s.Backend, ov.SecretsBackend), ago(now, s.CreatedAt))
+			line := fmt.Sprintf("  Secret %s ending %s, in %s, created %s", s.Key, s.Last4, cmpOr(s.Backend, ov.SecretsBackend), spokenAgo(now, s.CreatedAt))
 			if left, ok := s.ExpiresIn(now); ok {
 				days := int(left.Hours() / 24)
 				switch {
@@ -308,15 +323,66 @@ func (a *accessible) printOverview(ov app.Overview) {
 				}
 			}
 			if s.Live != "" {
-				line += ", last check " + humanResult(s.Live)
+				line += ", last check " + resultWords(a.c.styles, s.Live)
 			}
 			a.println(line + ".")
 		}
 		for _, ch := range iv.Checks {
-			a.printf("  Check %s: %s, %s. %s\n", ch.Name, humanResult(ch.Result), ago(now, ch.CheckedAt), ch.Detail)
+			line := "  Check " + checkLabel(ch.Name)
+			if attention[ch.Name] {
+				line = "  Needs attention: check " + checkLabel(ch.Name)
+			}
+			line += ": " + resultWords(a.c.styles, ch.Result)
+			if !ch.CheckedAt.IsZero() {
+				line += ", " + spokenAgo(now, ch.CheckedAt)
+			}
+			line += "."
+			if ch.Detail != "" {
+				line += " " + ch.Detail
+			}
+			a.println(line)
 		}
 	}
 	a.println("")
+}
+
+// resultWords says a live result in the dashboard's words ("not checked",
+// "rate limited"), without its colour.
+func resultWords(s *Styles, result string) string { return ansi.Strip(s.LiveResult(result)) }
+
+// attentionWords words a reason for attention with the names the admin
+// sees elsewhere: a step by its title ("lever-key needs a re-run").
+func attentionWords(iv app.IntegrationView, reason string) string {
+	if id, rest, ok := strings.Cut(reason, " "); ok {
+		if st, ok := iv.Integration.Step(id); ok {
+			return st.Title + " " + rest
+		}
+	}
+	return reason
+}
+
+// spokenAgo is ago in words a screen reader says well: "5 minutes ago",
+// not "5m ago".
+func spokenAgo(now, t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	d := now.Sub(t)
+	n, unit := 0, ""
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		n, unit = int(d/time.Minute), "minute"
+	case d < 48*time.Hour:
+		n, unit = int(d/time.Hour), "hour"
+	default:
+		n, unit = int(d/(24*time.Hour)), "day"
+	}
+	if n != 1 {
+		unit += "s"
+	}
+	return fmt.Sprintf("%d %s ago", n, unit)
 }
 
 func cmpOr(a, b string) string {

@@ -303,3 +303,49 @@ func TestAccessibleMappingOffersNoCompletionKey(t *testing.T) {
 		t.Errorf("completes = %d, want 1", len(fb.completes))
 	}
 }
+
+// Issue: the accessible home said checks by their internal IDs
+// ("lever.certn_tags") where the full-screen view says "Certn tags", and
+// said a check needing attention twice.
+func TestAccessibleHomeNamesChecksAsTheDashboardDoes(t *testing.T) {
+	ov := fixture(0)
+	cl := &ov.Integrations[1] // certn-lever
+	if cl.Integration.ID != steps.IntegrationCertnLever {
+		t.Fatalf("fixture order changed: %s", cl.Integration.ID)
+	}
+	cl.State, cl.Done = steps.StateNeedsAttention, 1
+	cl.Steps[0].Status, cl.Steps[0].Proof = steps.StatusNeedsRerun, steps.ProofVerified
+	cl.Checks = []app.CheckView{
+		{Name: app.CheckCertnTags, Result: app.ResultUnauthorized, Detail: "Lever refused the key (401)", CheckedAt: testNow.Add(-3 * time.Minute)},
+		{Name: app.CheckTriggerStage, Result: app.ResultValid, Detail: "stage Background Check exists", CheckedAt: testNow.Add(-3 * time.Minute)},
+		{Name: app.SecretCheckName("api_key"), Result: app.ResultValid, CheckedAt: testNow.Add(-2 * time.Hour)},
+	}
+	cl.Attention = []string{cl.Steps[0].Step.ID + " needs a re-run", app.CheckCertnTags + ": Lever refused the key (401)"}
+	fb := newFakeBackend(ov)
+	var native []string
+	out, err := runAccessibleWithClipboard(t, fb, &native, ModeHome, "", "",
+		"4", // quit
+	)
+	if err != nil {
+		t.Fatalf("RunAccessible: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"  Needs attention: " + cl.Steps[0].Step.Title + " needs a re-run.",
+		"  Needs attention: check Certn tags: unauthorized, 3 minutes ago. Lever refused the key (401)",
+		"  Check trigger stage: valid, 3 minutes ago. stage Background Check exists",
+		"  Check api_key: valid, 2 hours ago.",
+		"Which integration?", "2. Certn checks from a Lever stage: needs attention, 1 of 6 steps done",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	for _, raw := range []string{app.CheckCertnTags, app.CheckTriggerStage, "secret.api_key", cl.Steps[0].Step.ID + " needs"} {
+		if strings.Contains(out, raw) {
+			t.Errorf("output says the internal name %q:\n%s", raw, out)
+		}
+	}
+	if n := strings.Count(out, "Lever refused the key (401)"); n != 1 {
+		t.Errorf("the failing check is said %d times, want once:\n%s", n, out)
+	}
+}

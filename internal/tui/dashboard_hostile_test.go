@@ -57,7 +57,7 @@ func TestAccessibleShowsHostileNamesInert(t *testing.T) {
 			t.Errorf("accessible output carries %q", bad)
 		}
 	}
-	for _, want := range []string{"Needs attention: vetty.package_mapping: CERTN - ", `\u202e`, `\u009b`} {
+	for _, want := range []string{"Needs attention: check Vetty packages: drift", "Vetty no longer lists CERTN - ", `\u202e`, `\u009b`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("accessible output lacks %q:\n%s", want, out)
 		}
