@@ -255,12 +255,22 @@ func (a *accessible) integrationMenu(iv app.IntegrationView) error {
 	}
 	switch choice := a.selectValue(sel); {
 	case choice == "setup":
-		return a.setup(iv.Integration.ID, "")
+		return homeGoesOn(a.setup(iv.Integration.ID, ""))
 	case strings.HasPrefix(choice, "step:"):
 		_, err := a.runStep(iv, strings.TrimPrefix(choice, "step:"), false)
-		return err
+		return homeGoesOn(err)
 	}
 	return nil
+}
+
+// homeGoesOn: a step stopped from the home menu comes back to it, as esc
+// does on the full-screen step screen; nothing was saved for it.
+func homeGoesOn(err error) error {
+	var stopped *StepStopped
+	if errors.As(err, &stopped) {
+		return nil
+	}
+	return err
 }
 
 func stepTitle(iv app.IntegrationView, id string) string {
@@ -392,9 +402,28 @@ func cmpOr(a, b string) string {
 	return b
 }
 
+// StepStopped is returned when the admin stops a step after its check
+// failed (accessible mode): nothing was saved, and the command fails as a
+// scripted run of the same step does. Cause is app.ErrCheckFailed, or why
+// the check could not run.
+type StepStopped struct {
+	Ref   string // INTEGRATION/STEP
+	Cause error
+}
+
+func (e *StepStopped) Error() string { return e.Ref + " was not recorded: " + e.Cause.Error() }
+func (e *StepStopped) Unwrap() error { return e.Cause }
+
+func stopCause(f app.Failure) error {
+	if f.CheckErr != nil {
+		return f.CheckErr
+	}
+	return app.ErrCheckFailed
+}
+
 // runStep runs one step to its end: it reports whether the step was
-// completed (false when the admin stopped without saving). The run decides;
-// this only prints it and reads the answers.
+// completed, or a *StepStopped when the admin stopped without saving. The
+// run decides; this only prints it and reads the answers.
 func (a *accessible) runStep(iv app.IntegrationView, stepID string, setup bool) (bool, error) {
 	run, err := app.NewStepRun(iv, stepID, setup)
 	if err != nil {
@@ -431,8 +460,11 @@ func (a *accessible) runStep(iv app.IntegrationView, stepID string, setup bool) 
 			run.Checked(out, cerr, a.c.checkTimeout)
 		case app.PhaseFailed:
 			stop, err := a.failed(run)
-			if err != nil || stop {
+			if err != nil {
 				return false, err
+			}
+			if stop {
+				return false, &StepStopped{Ref: iv.Integration.ID + "/" + stepID, Cause: stopCause(run.Failure())}
 			}
 		case app.PhaseCompleting:
 			a.println("saving…")

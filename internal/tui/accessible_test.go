@@ -349,3 +349,41 @@ func TestAccessibleHomeNamesChecksAsTheDashboardDoes(t *testing.T) {
 		t.Errorf("the failing check is said %d times, want once:\n%s", n, out)
 	}
 }
+
+// Stopping at a failed check ends `run`/`setup` with an error (the
+// command exits 1, as scripted), but from the home menu it comes back to
+// the menu, as esc does on the full-screen step screen.
+func TestAccessibleStopAfterFailedCheck(t *testing.T) {
+	failing := func(ctx context.Context, sub app.Submission) (app.Outcome, error) {
+		return app.Outcome{OK: false, Detail: "Lever: the key was refused (401)", Fix: "generate a new key"}, nil
+	}
+	fb := newFakeBackend(fixture(0))
+	fb.check = failing
+	out, err := runAccessible(t, fb, ModeRunStep, "vetty-chattr", "vetty-key",
+		"ops@acme.test", "", "", typedSecret,
+		"3", // stop here (retry, edit, stop)
+	)
+	var stopped *StepStopped
+	if !errors.As(err, &stopped) || !errors.Is(err, app.ErrCheckFailed) || stopped.Ref != "vetty-chattr/vetty-key" {
+		t.Fatalf("err = %v, want the step stopped at a failed check\n%s", err, out)
+	}
+	if len(fb.completes) != 0 {
+		t.Error("a stopped step was saved")
+	}
+
+	fb = newFakeBackend(fixture(0))
+	fb.check = failing
+	var native []string
+	out, err = runAccessibleWithClipboard(t, fb, &native, ModeHome, "", "",
+		"1",                                       // vetty-chattr
+		"2",                                       // run step: Create a Vetty API key
+		"ops@acme.test", "", "", typedSecret, "3", // answers, then stop
+		"4", // back at the home menu: quit
+	)
+	if err != nil {
+		t.Fatalf("home: %v\n%s", err, out)
+	}
+	if n := strings.Count(out, "Which integration?"); n != 2 {
+		t.Errorf("the home menu was asked %d times, want 2 (before and after the stop):\n%s", n, out)
+	}
+}
