@@ -43,3 +43,45 @@ func TestAccessibleStopAfterFailedCheckExitsLikeScripted(t *testing.T) {
 		t.Errorf("status after the stop:\n%s", st.out)
 	}
 }
+
+// A step completed unverified (its vendor unreachable) is verified from the
+// accessible home once the vendor answers: "Verify now" runs the live
+// checks, as r does in the full-screen view, and the proof turns verified.
+func TestAccessibleVerifyNowVerifiesAnUnverifiedStep(t *testing.T) {
+	secretstest.PrivateKeyring(t)
+	c := newCLI(t)
+	c.env["PATCHBAY_LEVER_URL"] = "http://127.0.0.1:1/v1" // nothing listens there
+	const key = "lever-key-offline-0123456"
+	r := c.run(key, "run", "certn-lever/lever-key", "--set", "region=us", "--set", "api_key=@-")
+	if r.code != 0 || !strings.Contains(r.out, "done, unverified") {
+		t.Fatalf("exit %d:\n%s%s", r.code, r.out, r.err)
+	}
+	c.withStandins() // Lever answers now
+
+	r = c.runTTY(strings.Join([]string{
+		"2", // certn-lever
+		"1", // verify now
+		"4", // back at home: quit
+	}, "\n")+"\n", "--accessible")
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s%s", r.code, r.out, r.err)
+	}
+	for _, want := range []string{
+		"Generate the Lever API key for Certn is unverified. Choose \"Verify now\" in its menu",
+		"1. Verify now: run the live checks to verify Generate the Lever API key for Certn",
+		"checking with the vendors…",
+		"Check api_key: valid.",
+		"Generate the Lever API key for Certn is now verified.",
+	} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.out)
+		}
+	}
+	if strings.Contains(r.out, key) {
+		t.Error("the key was shown")
+	}
+	st := c.run("", "status", "--json")
+	if strings.Contains(st.out, `"proof": "unverified"`) || !strings.Contains(st.out, `"proof": "verified"`) {
+		t.Errorf("status after verify now:\n%s", st.out)
+	}
+}

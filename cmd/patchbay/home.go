@@ -61,6 +61,11 @@ func (f *Factory) runTUI(ctx context.Context, svc *app.Service, opts tui.Options
 	opts.In = f.IO.In
 	opts.Out = f.IO.Out
 	if f.Globals.Accessible {
+		if opts.Live == nil {
+			// "Verify now" runs every live check once and waits, as
+			// status --live does; nothing runs until it is asked for.
+			opts.Live = app.NewRefresher(svc, app.RefreshOptions{})
+		}
 		return tui.RunAccessible(ctx, opts, f.IO.In, f.IO.Out)
 	}
 	if (opts.Mode == tui.ModeHome || opts.Mode == tui.ModeDashboard || opts.Mode == tui.ModeHomeDashboard) && opts.Live == nil {

@@ -58,6 +58,7 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 		out: &colorprofile.Writer{Forward: termsafe.NewWriter(out), Profile: colorprofile.NoTTY},
 	}
 	a.c.animate = false
+	a.live, _ = opts.Live.(liveOnce)
 	defer a.c.clip.flush() // a copied secret does not outlive the run
 	switch opts.Mode {
 	case ModeSetup:
@@ -79,6 +80,9 @@ type accessible struct {
 	in     *lineReader
 	rawOut io.Writer
 	out    io.Writer
+	// live runs the live checks once, for "Verify now"; nil when the
+	// caller gave no refresher (the option is then not offered).
+	live liveOnce
 }
 
 // lineReader hands out at most one line per Read. Huh's accessible prompts
@@ -242,6 +246,9 @@ func (a *accessible) home() error {
 
 func (a *accessible) integrationMenu(iv app.IntegrationView) error {
 	var opts []huh.Option[string]
+	if o, ok := a.verifyOption(iv); ok {
+		opts = append(opts, o)
+	}
 	if iv.NextStep != "" {
 		opts = append(opts, huh.NewOption("Continue the guided setup at: "+stepTitle(iv, iv.NextStep), "setup"))
 	}
@@ -254,6 +261,8 @@ func (a *accessible) integrationMenu(iv app.IntegrationView) error {
 		return err
 	}
 	switch choice := a.selectValue(sel); {
+	case choice == "verify":
+		return a.verifyNow(iv.Integration.ID)
 	case choice == "setup":
 		return homeGoesOn(a.setup(iv.Integration.ID, ""))
 	case strings.HasPrefix(choice, "step:"):
@@ -317,7 +326,7 @@ func (a *accessible) printOverview(ov app.Overview) {
 			a.println("  Needs attention: " + attentionWords(iv, reason) + ".")
 		}
 		for _, sv := range unverifiedSteps(iv) {
-			a.println("  " + sv.Step.Title + " is unverified.")
+			a.println("  " + sv.Step.Title + " is unverified." + a.verifyHint())
 		}
 		for _, s := range iv.Secrets {
 			line := fmt.Sprintf("  Secret %s ending %s, in %s, created %s", s.Key, s.Last4, cmpOr(s.Backend, ov.SecretsBackend), spokenAgo(now, s.CreatedAt))
@@ -790,7 +799,7 @@ func (a *accessible) failed(run *app.StepRun) (stop bool, err error) {
 	}
 	opts := []huh.Option[string]{huh.NewOption("Retry the check", "retry"), huh.NewOption("Edit the answers", "edit")}
 	if run.CanCompleteUnverified() {
-		opts = append(opts, huh.NewOption("Complete as unverified (verify later from the dashboard)", "unverified"))
+		opts = append(opts, huh.NewOption("Complete as unverified (verify it later, once the vendor answers)", "unverified"))
 	}
 	opts = append(opts, huh.NewOption("Stop here (nothing is saved)", "stop"))
 	sel := huh.NewSelect[string]().Title("What now?").Options(opts...)
@@ -821,19 +830,20 @@ func (a *accessible) done(run *app.StepRun) error {
 	for _, w := range run.Warnings()[len(run.AnswerWarnings()):] {
 		a.println("Warning: " + w)
 	}
-	h := run.Handoff()
-	if h == "" {
-		return nil
+	if h := run.Handoff(); h != "" {
+		a.println("")
+		a.println("Hand-off message:")
+		a.println(strings.TrimRight(h, "\n"))
+		copyIt := false
+		if err := a.ask(huh.NewConfirm().Title("Copy the hand-off message to the clipboard?").Value(&copyIt), false); err != nil {
+			return err
+		}
+		if copyIt {
+			a.println(a.copy("the hand-off message", h))
+		}
 	}
-	a.println("")
-	a.println("Hand-off message:")
-	a.println(strings.TrimRight(h, "\n"))
-	copyIt := false
-	if err := a.ask(huh.NewConfirm().Title("Copy the hand-off message to the clipboard?").Value(&copyIt), false); err != nil {
-		return err
-	}
-	if copyIt {
-		a.println(a.copy("the hand-off message", h))
+	if out.Proof == steps.ProofUnverified {
+		return a.offerVerify(run.Integration.ID)
 	}
 	return nil
 }

@@ -387,3 +387,88 @@ func TestAccessibleStopAfterFailedCheck(t *testing.T) {
 		t.Errorf("the home menu was asked %d times, want 2 (before and after the stop):\n%s", n, out)
 	}
 }
+
+// verifyingLive is a refresher that runs the checks once when asked
+// (RefreshAll): found stands for what the vendor says.
+type verifyingLive struct {
+	*fakeLive
+	fb    *fakeBackend
+	found app.CheckOutcome
+	runs  int
+}
+
+func (v *verifyingLive) RefreshAll(ctx context.Context) (app.Summary, error) {
+	v.runs++
+	if v.found.Result == app.ResultValid {
+		// As the refresher stores it: the step's proof turns verified.
+		v.fb.mu.Lock()
+		v.fb.markDone(v.found.Integration, "lever-trigger-stage", steps.ProofVerified)
+		v.fb.mu.Unlock()
+	}
+	return app.Summary{Results: []app.CheckOutcome{v.found}}, nil
+}
+
+// A step completed unverified is offered "verify now", as the full-screen
+// step screen offers r: the live checks run once and say what they found.
+func TestAccessibleVerifyNowAfterCompletingUnverified(t *testing.T) {
+	for _, tc := range []struct {
+		result, detail, want string
+	}{
+		{app.ResultValid, "stage Background Check exists", "Enable it in Lever with the webhook URL and trigger stage is now verified."},
+		{app.ResultUnreachable, "Lever did not answer", "is still unverified: the vendor has not confirmed it"},
+	} {
+		fb := newFakeBackend(fixture(0))
+		fb.check = func(ctx context.Context, sub app.Submission) (app.Outcome, error) {
+			return app.Outcome{OK: false, Unreachable: true, Detail: "Lever did not answer", Fix: "Try later"}, nil
+		}
+		live := &verifyingLive{fakeLive: newFakeLive(), fb: fb, found: app.CheckOutcome{
+			CheckRef: app.CheckRef{Integration: "certn-lever", Name: app.CheckTriggerStage}, Result: tc.result, Detail: tc.detail}}
+		fb.inCmd.Store(true)
+		in := strings.NewReader(strings.Join([]string{
+			"Background Check", // no list: typed by hand
+			"3",                // complete as unverified
+			"y",                // verify it now
+		}, "\n") + "\n")
+		var out bytes.Buffer
+		err := RunAccessible(context.Background(), Options{Backend: fb, Profile: "acme", Mode: ModeRunStep,
+			StartIntegration: "certn-lever", StartStep: "lever-trigger-stage", Live: live}, in, &out)
+		text := out.String()
+		if err != nil {
+			t.Fatalf("RunAccessible: %v\n%s", err, text)
+		}
+		for _, want := range []string{
+			"done ✓ proof: unverified",
+			"Verify it now? This runs the live checks with the vendors.",
+			"checking with the vendors…",
+			"Check trigger stage: " + resultWords(PlainStyles(), tc.result) + ". " + tc.detail,
+			tc.want,
+		} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s: output lacks %q:\n%s", tc.result, want, text)
+			}
+		}
+		if live.runs != 1 || live.started.Load() != 0 {
+			t.Errorf("%s: checks ran %d times, the refresher was started %d times; want once, never", tc.result, live.runs, live.started.Load())
+		}
+	}
+}
+
+// Without a refresher to run the checks, nothing offers to verify: the
+// admin is told what does.
+func TestAccessibleNoVerifyNowWithoutLiveChecks(t *testing.T) {
+	ov := fixture(0)
+	cl := &ov.Integrations[1]
+	cl.Done = 1
+	cl.Steps[0].Status, cl.Steps[0].Proof = steps.StatusDone, steps.ProofUnverified
+	fb := newFakeBackend(ov)
+	out, err := runAccessible(t, fb, ModeHome, "", "", "2", "8", "4") // certn-lever, back (setup + 6 steps + back), quit
+	if err != nil {
+		t.Fatalf("RunAccessible: %v\n%s", err, out)
+	}
+	if strings.Contains(out, "Verify now") {
+		t.Errorf("verify now is offered with no live checks to run:\n%s", out)
+	}
+	if !strings.Contains(out, "Generate the Lever API key for Certn is unverified.") {
+		t.Errorf("the unverified step is not said:\n%s", out)
+	}
+}

@@ -62,7 +62,9 @@ type Options struct {
 	CheckTimeout time.Duration
 
 	// Live is the background refresher of the dashboard; nil shows the
-	// stored results only.
+	// stored results only. Accessible mode never starts it: when it can
+	// run the checks once and wait (app.Refresher's RefreshAll), it offers
+	// "Verify now" for a step completed unverified.
 	Live LiveChecks
 
 	// SwitchProfile, when set, lets the admin switch to another profile
