@@ -85,3 +85,30 @@ func TestAccessibleVerifyNowVerifiesAnUnverifiedStep(t *testing.T) {
 		t.Errorf("status after verify now:\n%s", st.out)
 	}
 }
+
+// Switching profile from the accessible home starts it again on the chosen
+// profile through the factory, as the full-screen profiles pane does.
+func TestAccessibleHomeSwitchesProfileThroughTheFactory(t *testing.T) {
+	secretstest.PrivateKeyring(t)
+	c := newCLI(t)
+	c.makeProfile("default")
+	c.makeProfile("globex")
+	r := c.runTTY(strings.Join([]string{
+		"4", // switch to another profile
+		"1", // globex
+		"5", // on globex's home: quit
+	}, "\n")+"\n", "--accessible")
+	if r.code != 0 {
+		t.Fatalf("exit %d:\n%s%s", r.code, r.out, r.err)
+	}
+	first, second, ok := strings.Cut(r.out, "Opening profile globex…")
+	if !ok {
+		t.Fatalf("no switch:\n%s", r.out)
+	}
+	if !strings.Contains(first, "Profile default.") || !strings.Contains(first, "default (open)") {
+		t.Errorf("first run:\n%s", first)
+	}
+	if !strings.Contains(second, "Profile globex.") || !strings.Contains(second, "globex (open)") {
+		t.Errorf("after the switch:\n%s", second)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -51,7 +52,7 @@ func RunAccessible(ctx context.Context, opts Options, in io.Reader, out io.Write
 	a := &accessible{
 		c:      newCommon(ctx, opts, true),
 		rawIn:  in,
-		in:     newLineReader(ctx, in),
+		in:     lineReaderFor(ctx, in),
 		rawOut: out,
 		// Screen readers read escape codes aloud: strip every one; what
 		// came from outside is then shown, never obeyed (termsafe).
@@ -105,6 +106,30 @@ type lineReader struct {
 type lineRead struct {
 	line []byte
 	err  error
+}
+
+// lastInput is the line reader of the last run's input. A run started
+// again on the same input (after a switch of profile) goes on with it, so
+// a line it read ahead is not lost, and no second reader competes for the
+// next line typed.
+var lastInput struct {
+	sync.Mutex
+	in io.Reader
+	l  *lineReader
+}
+
+func lineReaderFor(ctx context.Context, in io.Reader) *lineReader {
+	lastInput.Lock()
+	defer lastInput.Unlock()
+	same := lastInput.l != nil && reflect.TypeOf(in).Comparable() &&
+		reflect.TypeOf(lastInput.in) == reflect.TypeOf(in) && lastInput.in == in
+	if same && !lastInput.l.eof {
+		lastInput.l.ctx = ctx
+		return lastInput.l
+	}
+	l := newLineReader(ctx, in)
+	lastInput.in, lastInput.l = in, l
+	return l
 }
 
 func newLineReader(ctx context.Context, r io.Reader) *lineReader {
@@ -223,10 +248,17 @@ func (a *accessible) home() error {
 		if err != nil {
 			return err
 		}
+		profiles := a.profiles()
+		if len(profiles) > 1 {
+			a.printProfiles(profiles)
+		}
 		a.printOverview(ov)
 		var opts []huh.Option[string]
 		for _, iv := range ov.Integrations {
 			opts = append(opts, huh.NewOption(fmt.Sprintf("%s: %s, %d of %d steps done", iv.Integration.Name, stateWord(iv.State), iv.Done, iv.Total), iv.Integration.ID))
+		}
+		if a.canSwitch(profiles) {
+			opts = append(opts, huh.NewOption("Switch to another profile", switchChoice))
 		}
 		opts = append(opts, huh.NewOption("Quit", ""))
 		sel := huh.NewSelect[string]().Title("Which integration?").Options(opts...)
@@ -236,6 +268,13 @@ func (a *accessible) home() error {
 		choice := a.selectValue(sel)
 		if choice == "" {
 			return nil
+		}
+		if isSwitch(choice) {
+			switched, err := a.switchMenu(profiles)
+			if err != nil || switched {
+				return err
+			}
+			continue
 		}
 		iv, _ := findIntegration(ov, choice)
 		if err := a.integrationMenu(iv); err != nil {

@@ -472,3 +472,74 @@ func TestAccessibleNoVerifyNowWithoutLiveChecks(t *testing.T) {
 		t.Errorf("the unverified step is not said:\n%s", out)
 	}
 }
+
+// The accessible home lists the database's profiles as the full-screen
+// profiles pane does, and switches to another the same way: the run ends
+// and the caller is told which profile to start again on.
+func TestAccessibleHomeSwitchesProfile(t *testing.T) {
+	fb := &fleetFake{fakeBackend: newFakeBackend(fixture(0)), profiles: threeProfiles()}
+	fb.inCmd.Store(true)
+	var got switched
+	in := strings.NewReader(strings.Join([]string{
+		"4", // switch to another profile (after the 3 integrations)
+		"1", // globex (acme is open)
+	}, "\n") + "\n")
+	var out bytes.Buffer
+	err := RunAccessible(context.Background(), Options{Backend: fb, Profile: "acme", Mode: ModeHome,
+		SwitchProfile: func(p string, d bool) { got = switched{p, d} }}, in, &out)
+	text := out.String()
+	if err != nil {
+		t.Fatalf("RunAccessible: %v\n%s", err, text)
+	}
+	for _, want := range []string{
+		"Profiles in this database: 3.",
+		"  acme (open): in progress.",
+		"  globex: needs attention, 2 need attention, a secret ",
+		"  initech: complete.",
+		"4. Switch to another profile", "5. Quit",
+		"Open which profile?", "1. globex: needs attention", "2. initech: complete", "3. Back",
+		"Opening profile globex…",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+	if got != (switched{"globex", false}) {
+		t.Errorf("switched to %+v, want globex's home", got)
+	}
+
+	// Without a caller to start it again, no switch is offered: the
+	// admin is told how to open another.
+	fb = &fleetFake{fakeBackend: newFakeBackend(fixture(0)), profiles: threeProfiles()}
+	fb.inCmd.Store(true)
+	out.Reset()
+	if err := RunAccessible(context.Background(), Options{Backend: fb, Profile: "acme", Mode: ModeHome},
+		strings.NewReader("4\n"), &out); err != nil {
+		t.Fatalf("RunAccessible: %v\n%s", err, out.String())
+	}
+	if strings.Contains(out.String(), "Switch to another profile") || !strings.Contains(out.String(), "patchbay --accessible --profile NAME") {
+		t.Errorf("without SwitchProfile:\n%s", out.String())
+	}
+}
+
+// A run started again on the same input (after a switch of profile) goes
+// on reading where the last stopped: no answer read ahead is lost.
+func TestAccessibleRunsOnOneInputShareIt(t *testing.T) {
+	in := strings.NewReader("4\n1\n5\n") // switch, globex; then quit
+	fb := &fleetFake{fakeBackend: newFakeBackend(fixture(0)), profiles: threeProfiles()}
+	fb.inCmd.Store(true)
+	var got switched
+	opts := Options{Backend: fb, Profile: "acme", Mode: ModeHome, SwitchProfile: func(p string, d bool) { got = switched{p, d} }}
+	var out bytes.Buffer
+	if err := RunAccessible(context.Background(), opts, in, &out); err != nil || got.profile != "globex" {
+		t.Fatalf("first run: %v, switched to %q\n%s", err, got.profile, out.String())
+	}
+	out.Reset()
+	opts.Profile = "globex"
+	if err := RunAccessible(context.Background(), opts, in, &out); err != nil {
+		t.Fatalf("second run: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "globex (open)") {
+		t.Errorf("second run:\n%s", out.String())
+	}
+}
