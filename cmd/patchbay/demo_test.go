@@ -261,7 +261,7 @@ func TestDemoReopensAnOldDatabaseWhoseSecretsWereInMemory(t *testing.T) {
 			"  certn-lever/certn-credentials — Give Certn the Lever key and signing token\n      " + app.ReasonMemoryHeldHanded + "\n" +
 			"Re-run them in the demo: any stand-in key will do.\n",
 		"From now on the demo keeps its keys in the vault beside the database\n(passphrase \"demo\").\n",
-		"vetty-key needs a re-run", // the accessible home, after the notice
+		"Needs attention: Create a Vetty API key for Chattr needs a re-run.", // the accessible home, after the notice, by the step's title
 	} {
 		if !strings.Contains(r.out, want) {
 			t.Errorf("the demo does not say %q:\n%s", want, r.out)
