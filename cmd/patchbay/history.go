@@ -35,9 +35,9 @@ run, live verification, rotation and revocation, reset, removal of a secret,
 disconnection and recovery from an interrupted write.
 
 It never shows a secret: at most its last 4 characters. --json prints one
-object for scripts (its "events" array written as the log is read, so
---limit 0 prints a log of any length in constant memory); --jsonl prints one
-event object a line. --limit 0 prints the whole log.`,
+object for scripts; --jsonl prints one event object a line. --limit 0 prints
+the whole log. Every format is written as the log is read, so a log of any
+length prints in constant memory.`,
 		Example: `  patchbay history
   patchbay history certn-lever --limit 10
   patchbay history --json
