@@ -66,7 +66,12 @@ func TestHostileNamesNeverReachTheTerminal(t *testing.T) {
 		all += r.out + r.err
 	}
 	// Not vacuous: the hostile names were shown, escaped.
-	for _, want := range []string{`^[]52;c;`, `\u009b31m`, `\u202e`} {
+	for _, line := range strings.Split(all, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), standin.HostileFakeLine) {
+			t.Errorf("a vendor's name began a line of its own: %q", line)
+		}
+	}
+	for _, want := range []string{`^[]52;c;`, `\u009b31m`, `\u202e`, "Assessment^J" + standin.HostileFakeLine} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no output shows %q; the hostile names never arrived:\n%s", want, all)
 		}

@@ -97,3 +97,48 @@ func TestUnreadableStoreIsUnknown(t *testing.T) {
 		t.Fatal("an unreadable secrets store was reported as a problem of the setup")
 	}
 }
+
+// A vendor's name stored with a newline (as an earlier version kept it)
+// reaches no front end as a line of its own: the overview's check details,
+// attention and events hold it on one line, the newline shown as "^J".
+func TestOverviewKeepsStoredTextOnOneLine(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	e.completeCertnLever(t, leverKey1)
+	fake := "Assessment\n✓ Lever: every check verified"
+	if err := e.db.SaveChecks(ctx, "acme", []store.CheckResult{{
+		Integration: "certn-lever", Name: CheckTriggerStage, Result: ResultDrift,
+		Detail: "Lever no longer lists " + fake, CheckedAt: e.now,
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.AddEvent(ctx, store.Event{At: e.now, Profile: "acme", Integration: "certn-lever", Kind: store.EventVerification, Summary: "stage " + fake}); err != nil {
+		t.Fatal(err)
+	}
+	ov, err := e.svc.Overview(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, iv := range ov.Integrations {
+		for _, c := range iv.Checks {
+			texts = append(texts, c.Detail)
+		}
+		texts = append(texts, iv.Attention...)
+	}
+	for _, ev := range ov.Events {
+		texts = append(texts, ev.Summary)
+	}
+	shown := 0
+	for _, s := range texts {
+		if strings.ContainsAny(s, "\n\r") {
+			t.Errorf("the overview passes a line break on: %q", s)
+		}
+		if strings.Contains(s, `Assessment^J✓ Lever`) {
+			shown++
+		}
+	}
+	if shown < 3 {
+		t.Errorf("the name was shown escaped in %d of detail, attention and event (want all 3): %q", shown, texts)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/patchbay/patchbay/internal/steps"
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/store/secrets"
+	"github.com/patchbay/patchbay/internal/termsafe"
 )
 
 // ExpiryWarning is how long before a secret's expiry patchbay starts warning.
@@ -128,7 +129,9 @@ func (s *Service) overviewOf(ctx context.Context, profile string, events int) (O
 		ov.Integrations = append(ov.Integrations, s.integrationView(in, all[in.ID], metas, checks, now))
 	}
 	for _, e := range evs {
-		ov.Events = append(ov.Events, EventView{At: e.At, Integration: e.Integration, Step: e.Step, Kind: e.Kind, Summary: e.Summary})
+		// Stored text may hold a vendor's name as an earlier version kept
+		// it: one line each, whatever it holds.
+		ov.Events = append(ov.Events, EventView{At: e.At, Integration: e.Integration, Step: e.Step, Kind: e.Kind, Summary: termsafe.Line(e.Summary)})
 	}
 	return ov, nil
 }
@@ -143,7 +146,7 @@ func (s *Service) integrationView(in steps.Integration, states map[string]store.
 		if c.Integration != in.ID {
 			continue
 		}
-		iv.Checks = append(iv.Checks, CheckView{Name: c.Name, Result: c.Result, Detail: c.Detail, CheckedAt: c.CheckedAt, Counts: c.Counts})
+		iv.Checks = append(iv.Checks, CheckView{Name: c.Name, Result: c.Result, Detail: termsafe.Line(c.Detail), CheckedAt: c.CheckedAt, Counts: c.Counts})
 		if key, ok := secretOfCheck(c.Name); ok {
 			live[key] = c.Result
 		}

@@ -228,7 +228,7 @@ func (v *Vendors) VettyPackages(ctx context.Context, key string) ([]string, erro
 	}
 	names := make([]string, len(pkgs))
 	for i, p := range pkgs {
-		names[i] = termsafe.String(p.Name) // shown and stored: never raw
+		names[i] = termsafe.Line(p.Name) // shown and stored: never raw
 	}
 	return names, nil
 }
@@ -239,7 +239,7 @@ func (v *Vendors) LeverStages(ctx context.Context, region, key string) ([]string
 	err := v.leverDo(ctx, region, key, func(c *lever.Client) error {
 		stages, err := c.Stages(ctx)
 		for _, s := range stages {
-			names = append(names, termsafe.String(s.Text))
+			names = append(names, termsafe.Line(s.Text))
 		}
 		return err
 	})
@@ -272,7 +272,7 @@ func (v *Vendors) LeverTags(ctx context.Context, region, key string) (map[string
 	err := v.leverDo(ctx, region, key, func(c *lever.Client) error {
 		tags, err := c.Tags(ctx)
 		for _, t := range tags {
-			out[termsafe.String(t.Text)] += t.Count
+			out[termsafe.Line(t.Text)] += t.Count
 		}
 		return err
 	})

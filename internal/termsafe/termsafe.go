@@ -16,8 +16,18 @@ import (
 // isolates (U+202A–U+202E, U+2066–U+2069) as "\u202e", and each byte of
 // invalid UTF-8 as "\xff". A string with none of them is returned as is,
 // and String(String(s)) == String(s).
-func String(s string) string {
-	i := firstUnsafe(s)
+func String(s string) string { return clean(s, Forbidden) }
+
+// Line is String for a value that must stay on one line (a name a vendor
+// chose): newline and tab are shown too, as "^J" and "^I", so a name can
+// never begin a line of its own that reads like patchbay's. Line(s) is
+// String(s) for a string with neither, and Line(Line(s)) == Line(s).
+func Line(s string) string { return clean(s, forbiddenInLine) }
+
+func forbiddenInLine(r rune) bool { return r == '\n' || r == '\t' || Forbidden(r) }
+
+func clean(s string, forbidden func(rune) bool) string {
+	i := firstUnsafe(s, forbidden)
 	if i < 0 {
 		return s
 	}
@@ -29,15 +39,15 @@ func String(s string) string {
 		switch {
 		case r == utf8.RuneError && size <= 1:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case r < 0x20 && r != '\n' && r != '\t':
+		case !forbidden(r):
+			b.WriteString(s[i : i+size])
+		case r < 0x20:
 			b.WriteByte('^')
 			b.WriteByte(byte(r) + '@')
 		case r == 0x7f:
 			b.WriteString("^?")
-		case Forbidden(r):
-			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
-			b.WriteString(s[i : i+size])
+			fmt.Fprintf(&b, `\u%04x`, r)
 		}
 		i += size
 	}
@@ -59,18 +69,18 @@ func Forbidden(r rune) bool {
 
 // firstUnsafe is the byte index of the first forbidden rune or invalid byte
 // in s, or -1.
-func firstUnsafe(s string) int {
+func firstUnsafe(s string, forbidden func(rune) bool) int {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if Forbidden(rune(c)) {
+			if forbidden(rune(c)) {
 				return i
 			}
 			i++
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size <= 1) || Forbidden(r) {
+		if (r == utf8.RuneError && size <= 1) || forbidden(r) {
 			return i
 		}
 		i += size

@@ -34,6 +34,22 @@ func TestString(t *testing.T) {
 	}
 }
 
+func TestLineKeepsANameOnOneLine(t *testing.T) {
+	cases := []struct{ name, in, want string }{
+		{"plain", "Phone screen", "Phone screen"},
+		{"newline starts no line", "Onsite\nCertn: all checks passed ✓", "Onsite^JCertn: all checks passed ✓"},
+		{"tab and CRLF", "a\tb\r\n", "a^Ib^M^J"},
+		{"the rest as String", "x\x1b[2J\u202e\xff", `x^[[2J\u202e\xff`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Line(tc.in); got != tc.want {
+				t.Errorf("Line(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
 func TestWriterThroughTabwriter(t *testing.T) {
 	var buf bytes.Buffer
 	tw := tabwriter.NewWriter(NewWriter(&buf), 0, 4, 2, ' ', 0)
@@ -70,6 +86,16 @@ func FuzzString(f *testing.F) {
 		}
 		if again := String(out); again != out {
 			t.Fatalf("not idempotent: %q -> %q -> %q", s, out, again)
+		}
+		line := Line(s)
+		if strings.ContainsAny(line, "\n\t") || strings.ContainsFunc(line, Forbidden) || !utf8.ValidString(line) {
+			t.Fatalf("Line(%q) = %q keeps a line break, a tab or a control", s, line)
+		}
+		if !strings.ContainsAny(s, "\n\t") && line != out {
+			t.Fatalf("Line(%q) = %q differs from String's %q without a newline or tab", s, line, out)
+		}
+		if again := Line(line); again != line {
+			t.Fatalf("Line not idempotent: %q -> %q -> %q", s, line, again)
 		}
 	})
 }

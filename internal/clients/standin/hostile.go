@@ -37,14 +37,20 @@ func init() {
 
 // HostileNames are display names that try to drive the admin's terminal:
 // OSC 52 (rewrites the clipboard) and a screen clear, a C1 CSI, a bidi
-// override, a carriage return that overwrites the line, DEL.
+// override, a carriage return that overwrites the line, DEL, and a newline
+// that starts a line of its own dressed as patchbay's.
 var HostileNames = []string{
+	"Assessment\n" + HostileFakeLine,
 	"CERTN - \x1b]52;c;cGF0Y2hiYXk=\x07\x1b[2J",
 	"Background\u009b31m check",
 	"CERTN - Complete \u202e(Clear)\u202c",
 	"Hired\rNothing needs attention.",
 	"Ref\x7fcheck \u2066x\u2069",
 }
+
+// HostileFakeLine follows a newline in one of HostileNames: no output may
+// show it at the start of a line.
+const HostileFakeLine = "✓ Lever: every check verified"
 
 // SetHostileNames adds HostileNames to the Lever stages and tags and the
 // Vetty packages (the real sample names stay, so a step can still pass).
