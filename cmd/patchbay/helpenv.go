@@ -32,6 +32,9 @@ Secrets
   PATCHBAY_SECRET_<NAME>      a secret that an apply file names as
                               env:PATCHBAY_SECRET_<NAME>; no other variable
                               can be read that way
+                              patchbay takes the passphrase and these out of
+                              its environment at start: the browser or a
+                              clipboard tool it starts never inherits them
 
 Vendors
   PATCHBAY_LEVER_URL          another base URL for the Lever API

@@ -7,5 +7,5 @@ import (
 )
 
 func main() {
-	os.Exit(Main(context.Background(), os.Args[1:], SystemIO(), os.Getenv))
+	os.Exit(Main(context.Background(), os.Args[1:], SystemIO(), takeSecretEnv()))
 }

@@ -45,11 +45,14 @@ const (
 	SecretRefFile = "file:"
 )
 
+// SecretEnvPrefix begins every variable an env: reference may name.
+const SecretEnvPrefix = "PATCHBAY_SECRET_"
+
 // SecretEnvName is the environment variable export names for a secret:
 // PATCHBAY_SECRET_<INTEGRATION>_<KEY>, upper case, '-' as '_'.
 func SecretEnvName(integration, key string) string {
 	up := strings.ToUpper(strings.ReplaceAll(integration+"_"+key, "-", "_"))
-	return "PATCHBAY_SECRET_" + up
+	return SecretEnvPrefix + up
 }
 
 // ErrLiteralSecret is apply's refusal of a secret written into the file.
@@ -264,7 +267,7 @@ func CheckCarried(c Carried, own OwnAnswers) (map[string]CarriedStep, map[string
 			case strings.HasPrefix(v, SecretRefEnv):
 				// Only patchbay's own variables: a file from elsewhere must
 				// not be able to send, say, a cloud credential to a vendor.
-				if name := strings.TrimPrefix(v, SecretRefEnv); !strings.HasPrefix(name, "PATCHBAY_SECRET_") {
+				if name := strings.TrimPrefix(v, SecretRefEnv); !strings.HasPrefix(name, SecretEnvPrefix) {
 					problems = append(problems, fmt.Sprintf("%s field %s: env:%s: secret references read only PATCHBAY_SECRET_… variables", ref, f.Key, name))
 				}
 			case strings.HasPrefix(v, SecretRefFile):
