@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -49,7 +48,7 @@ in the file saying why, and apply asks every customer for its own:
 			return exportRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "write to `FILE` instead of standard output (replaced atomically)")
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "write to `FILE` instead of standard output (a file is replaced atomically; a device or FIFO is written to)")
 	return cmd
 }
 
@@ -71,7 +70,7 @@ func exportRun(ctx context.Context, opts *ExportOptions) error {
 			return err
 		}
 	} else {
-		if err := writeFileAtomic(opts.Output, doc, 0o600); err != nil {
+		if err := opts.F.writeOutput(opts.Output, doc, 0o600); err != nil {
 			return err
 		}
 		fmt.Fprintf(termsafe.NewWriter(opts.F.IO.ErrOut), "patchbay: wrote %d step(s) of profile %s to %s\n", len(c.Steps), svc.Profile, opts.Output)
@@ -493,34 +492,6 @@ func (f *Factory) resolveSecretRef(ref string) (string, error) {
 		return string(b), nil
 	}
 	return "", fmt.Errorf("%w: not a reference", app.ErrLiteralSecret)
-}
-
-// writeFileAtomic replaces path with data: a temporary file in the same
-// directory, synced, then renamed over it, so a reader (node_exporter's
-// textfile collector, a script) never sees half a file.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(perm); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 func lookupStep(integration, step string) (steps.Integration, steps.Step, bool) {

@@ -107,7 +107,7 @@ over all profiles.`,
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print one JSON object (same as --format json)")
 	cmd.Flags().StringVar(&opts.Format, "format", formatText, "output `format`: text, json or prometheus")
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "write the report to `FILE` (replaced atomically) instead of standard output")
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "write the report to `FILE` (a file is replaced atomically; a device or FIFO is written to; - is standard output)")
 	cmd.Flags().BoolVar(&opts.AllProfiles, "all-profiles", false, "report every profile of the database")
 	cmd.Flags().BoolVar(&opts.Live, "live", false, "run the live vendor checks first")
 	cmd.Flags().DurationVar(&opts.LiveTimeout, "timeout", defaultLiveTimeout, "bound on the live checks as a whole (with --live)")
@@ -138,8 +138,8 @@ func statusRun(ctx context.Context, opts *StatusOptions) error {
 		return err
 	}
 	if opts.Output != "" {
-		if err := writeFileAtomic(opts.Output, buf.Bytes(), 0o644); err != nil {
-			return fmt.Errorf("writing %s: %w", opts.Output, err)
+		if err := opts.F.writeOutput(opts.Output, buf.Bytes(), 0o644); err != nil {
+			return err
 		}
 	} else if _, err := opts.F.IO.Out.Write(buf.Bytes()); err != nil {
 		return err

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// headers begin the files patchbay keeps state in, or SQLite and age files
+// of any kind: a report is never written over one of them.
+var headers = []struct {
+	magic []byte
+	what  string
+}{
+	{[]byte("SQLite format 3\x00"), "an SQLite database"},
+	{[]byte("age-encryption.org/"), "an encrypted vault (age)"},
+	{[]byte("\x37\x7f\x06\x82"), "an SQLite write-ahead log"},
+	{[]byte("\x37\x7f\x06\x83"), "an SQLite write-ahead log"},
+	{[]byte("\xd9\xd5\x05\xf9\x20\xa1\x63\xd7"), "an SQLite rollback journal"},
+}
+
+// writeOutput puts a report or an export where --output names: "-" is
+// standard output; a device, FIFO or socket is written in place (a FIFO
+// nobody reads is an error, not a wait); a regular file is replaced
+// atomically, keeping its mode, and a new one is made with perm. It never
+// writes over a directory, this database or its vault (and their -wal,
+// -shm, -journal and lock files), or any SQLite or age file.
+func (f *Factory) writeOutput(path string, data []byte, perm os.FileMode) error {
+	err := f.putOutput(path, data, perm)
+	if err != nil && !errors.Is(err, errUsage) {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return err
+}
+
+func (f *Factory) putOutput(path string, data []byte, perm os.FileMode) error {
+	if path == "-" {
+		_, err := f.IO.Out.Write(data)
+		return err
+	}
+	target := path
+	fi, err := os.Lstat(path)
+	if err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		// The link stays; what it points at is written.
+		if target, err = filepath.EvalSymlinks(path); err == nil {
+			fi, err = os.Stat(target)
+		} else if errors.Is(err, fs.ErrNotExist) {
+			return usageError("%s is a link to nothing: give another file name", path)
+		}
+	}
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return writeFileAtomic(target, data, perm)
+	case err != nil:
+		return err
+	case fi.IsDir():
+		return usageError("%s is a directory: give a file name for the output", path)
+	case fi.Mode().IsRegular():
+		if what := f.ownState(fi); what != "" {
+			return usageError("%s is %s: give another file name for the output", path, what)
+		}
+		if what, err := stateHeader(target); err != nil {
+			return err
+		} else if what != "" {
+			return usageError("%s is %s: give another file name for the output", path, what)
+		}
+		return writeFileAtomic(target, data, fi.Mode().Perm())
+	}
+	return writeInPlace(path, data)
+}
+
+// ownState names the file of this database's state that fi is, or "".
+func (f *Factory) ownState(fi os.FileInfo) string {
+	db, err := f.DBPath()
+	if err != nil {
+		return ""
+	}
+	vault := vaultPath(db)
+	legacy := legacyVaultPath(db)
+	for _, p := range []struct{ path, what string }{
+		{db, "this patchbay's database"},
+		{db + "-wal", "this patchbay's database log"},
+		{db + "-shm", "this patchbay's database index"},
+		{db + "-journal", "this patchbay's database journal"},
+		{vault, "this patchbay's vault"},
+		{vault + ".lock", "this patchbay's vault lock"},
+		{legacy, "this patchbay's earlier vault"},
+		{legacy + ".lock", "this patchbay's earlier vault lock"},
+	} {
+		if other, err := os.Stat(p.path); err == nil && os.SameFile(fi, other) {
+			return p.what
+		}
+	}
+	return ""
+}
+
+// stateHeader names what the file at path is when it begins like a
+// database, a vault or a database log, or "".
+func stateHeader(path string) (string, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer file.Close()
+	head := make([]byte, 32)
+	n, err := io.ReadFull(file, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	for _, h := range headers {
+		if bytes.HasPrefix(head[:n], h.magic) {
+			return h.what, nil
+		}
+	}
+	return "", nil
+}
+
+// writeInPlace writes to a device, FIFO or socket by opening it, never by
+// replacing it. A FIFO is opened without waiting: with no reader it fails
+// at once instead of hanging.
+func writeInPlace(path string, data []byte) error {
+	file, err := os.OpenFile(path, os.O_WRONLY|openNoWait, 0)
+	if err != nil {
+		if noReader(err) {
+			return usageError("nothing is reading %s: start its reader first, or give a file name", path)
+		}
+		return err
+	}
+	if _, err := file.Write(data); err != nil {
+		file.Close()
+		return err
+	}
+	return file.Close()
+}
+
+// writeFileAtomic replaces path with data: a temporary file in the same
+// directory, synced, then renamed over it, so a reader (node_exporter's
+// textfile collector, a script) never sees half a file.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
