@@ -13,7 +13,6 @@ import (
 	"github.com/patchbay/patchbay/internal/store"
 	"github.com/patchbay/patchbay/internal/store/secrets"
 	"github.com/patchbay/patchbay/internal/termsafe"
-	"golang.org/x/term"
 )
 
 // Factory gives commands their dependencies, opened lazily so that
@@ -379,9 +378,9 @@ func (f *Factory) vaultPassphrase() (string, error) {
 	}
 	var p string
 	if isNew {
-		p, err = askNewPassphrase(tty, f.vault.Path())
+		p, err = f.askNewPassphrase(tty, f.vault.Path())
 	} else {
-		p, err = readHidden(tty, "Vault passphrase: ")
+		p, err = f.readHidden(tty, "Vault passphrase: ")
 	}
 	if err != nil {
 		return "", err
@@ -392,17 +391,17 @@ func (f *Factory) vaultPassphrase() (string, error) {
 
 // askNewPassphrase asks for a new vault passphrase twice, with a hint on
 // its strength.
-func askNewPassphrase(tty *os.File, path string) (string, error) {
+func (f *Factory) askNewPassphrase(tty *os.File, path string) (string, error) {
 	fmt.Fprintf(tty, "Choose a passphrase for the vault %s. Use several unrelated words (%d characters or more):\n"+
 		"whoever gets the file can try guesses offline, and a forgotten passphrase cannot be recovered.\n", path, minPassphraseLen)
-	p, err := readHidden(tty, "New vault passphrase: ")
+	p, err := f.readHidden(tty, "New vault passphrase: ")
 	if err != nil {
 		return "", err
 	}
 	if n := len([]rune(p)); n < minPassphraseLen {
 		fmt.Fprintf(tty, "That passphrase is short (%d characters): a longer one is much harder to guess.\n", n)
 	}
-	again, err := readHidden(tty, "Repeat it: ")
+	again, err := f.readHidden(tty, "Repeat it: ")
 	if err != nil {
 		return "", err
 	}
@@ -413,14 +412,17 @@ func askNewPassphrase(tty *os.File, path string) (string, error) {
 }
 
 // readHidden reads one line from the terminal without echo.
-func readHidden(tty *os.File, prompt string) (string, error) {
+func (f *Factory) readHidden(tty *os.File, prompt string) (string, error) {
 	fmt.Fprint(tty, prompt)
-	b, err := term.ReadPassword(int(tty.Fd()))
+	b, err := f.readHiddenLine(int(tty.Fd()))
 	fmt.Fprintln(tty)
+	if errors.Is(err, context.Canceled) {
+		return "", err
+	}
 	if err != nil {
 		return "", fmt.Errorf("reading the vault passphrase: %w", err)
 	}
-	p := strings.TrimRight(string(b), "\r\n")
+	p := strings.TrimRight(b, "\r\n")
 	if p == "" {
 		return "", errors.New("an empty vault passphrase is not allowed")
 	}

@@ -64,17 +64,7 @@ func (f *Factory) ask(question, def string) (string, error) {
 func (f *Factory) askSecret(label string) (string, error) {
 	fmt.Fprintf(termsafe.NewWriter(f.IO.Out), "%s (input hidden): ", label)
 	if file, ok := f.IO.In.(*os.File); ok && term.IsTerminal(int(file.Fd())) {
-		fd := int(file.Fd())
-		// ReadPassword restores echo only when it returns; an interrupted
-		// read must not leave the admin's terminal silent.
-		state, err := term.GetState(fd)
-		if err != nil {
-			return "", fmt.Errorf("reading the %s: %w", strings.ToLower(label), err)
-		}
-		v, err := f.interruptible(func() (string, error) {
-			b, err := term.ReadPassword(fd)
-			return string(b), err
-		}, func() { term.Restore(fd, state) })
+		v, err := f.readHiddenLine(int(file.Fd()))
 		fmt.Fprintln(termsafe.NewWriter(f.IO.Out))
 		if err != nil {
 			return "", fmt.Errorf("reading the %s: %w", strings.ToLower(label), err)
@@ -84,6 +74,25 @@ func (f *Factory) askSecret(label string) (string, error) {
 	v, err := f.readLine()
 	fmt.Fprintln(termsafe.NewWriter(f.IO.Out))
 	return v, err
+}
+
+// readHiddenLine reads one line from the terminal fd without echo: every
+// hidden prompt (a secret, the vault's passphrase) reads through it. When
+// the command is interrupted (Ctrl+C, SIGTERM, the terminal closing) the
+// terminal gets its echo back and what was typed so far is discarded, so
+// half a secret is never left for the shell to read next.
+func (f *Factory) readHiddenLine(fd int) (string, error) {
+	state, err := term.GetState(fd)
+	if err != nil {
+		return "", err
+	}
+	return f.interruptible(func() (string, error) {
+		b, err := term.ReadPassword(fd)
+		return string(b), err
+	}, func() {
+		discardTyped(fd)
+		term.Restore(fd, state)
+	})
 }
 
 // readLine reads one answer from the input, giving up when the command is

@@ -86,5 +86,5 @@ func (f *Factory) newPassphrase() (string, error) {
 		return "", fmt.Errorf("opening the terminal for the vault passphrase: %w", err)
 	}
 	defer tty.Close()
-	return askNewPassphrase(tty, f.vault.Path())
+	return f.askNewPassphrase(tty, f.vault.Path())
 }
