@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/patchbay/patchbay/internal/app"
@@ -177,8 +179,10 @@ func wrap(text string, width int) []string {
 // maxCarriedFile bounds a carried setup file: a real one is a few KiB.
 const maxCarriedFile = 1 << 20
 
-// decodeCarried reads a carried setup. Every value must be a scalar; the
-// message names the place, never a value (it may be a secret).
+// decodeCarried reads a carried setup: one YAML document, each key once,
+// every value a plain scalar (no tags such as !!binary, no anchors). The
+// message names the place, never a value (it may be a secret), and a name
+// it repeats is cut short.
 func decodeCarried(r io.Reader) (app.Carried, error) {
 	b, err := io.ReadAll(io.LimitReader(r, maxCarriedFile+1))
 	if err != nil {
@@ -187,41 +191,63 @@ func decodeCarried(r io.Reader) (app.Carried, error) {
 	if len(b) > maxCarriedFile {
 		return app.Carried{}, fmt.Errorf("%w: the file is larger than %d KiB", app.ErrCarried, maxCarriedFile>>10)
 	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(b, &root); err != nil {
-		return app.Carried{}, fmt.Errorf("%w: not YAML: %v", app.ErrCarried, err)
+	bad := func(format string, args ...any) (app.Carried, error) {
+		return app.Carried{}, fmt.Errorf("%w: "+format, append([]any{app.ErrCarried}, args...)...)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	var root, extra yaml.Node
+	if err := dec.Decode(&root); err != nil {
+		return bad("not YAML: %s", app.Shorten(err.Error(), 200))
+	}
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return bad("the file holds more than one YAML document (a second --- line)")
 	}
 	if root.Kind != yaml.DocumentNode || len(root.Content) != 1 || root.Content[0].Kind != yaml.MappingNode {
-		return app.Carried{}, fmt.Errorf("%w: expected a mapping with version and integrations", app.ErrCarried)
+		return bad("expected a mapping with version and integrations")
 	}
 	top := root.Content[0]
+	if err := uniqueKeys(top, ""); err != nil {
+		return app.Carried{}, err
+	}
 	c := app.Carried{}
 	seenVersion := false
 	for i := 0; i+1 < len(top.Content); i += 2 {
 		k, v := top.Content[i], top.Content[i+1]
 		if k.Value == "version" {
-			if v.Kind != yaml.ScalarNode {
-				return app.Carried{}, fmt.Errorf("%w: version must be a number", app.ErrCarried)
+			n, err := strconv.Atoi(v.Value)
+			if v.Kind != yaml.ScalarNode || err != nil {
+				return bad("line %d: version must be a whole number, like 1", v.Line)
 			}
-			if _, err := fmt.Sscanf(v.Value, "%d", &c.Version); err != nil {
-				return app.Carried{}, fmt.Errorf("%w: version %q is not a number", app.ErrCarried, v.Value)
-			}
-			seenVersion = true
+			c.Version, seenVersion = n, true
 			continue
 		}
+		integration := app.Shorten(k.Value, 64)
 		if v.Kind != yaml.MappingNode {
-			return app.Carried{}, fmt.Errorf("%w: line %d: %s must map steps to their fields", app.ErrCarried, k.Line, k.Value)
+			return bad("line %d: %s must map steps to their fields", k.Line, integration)
+		}
+		if err := uniqueKeys(v, integration+"/"); err != nil {
+			return app.Carried{}, err
 		}
 		for j := 0; j+1 < len(v.Content); j += 2 {
 			sk, sv := v.Content[j], v.Content[j+1]
 			cs := app.CarriedStep{Integration: k.Value, Step: sk.Value, Values: map[string]string{}}
+			step := integration + "/" + app.Shorten(sk.Value, 64)
 			if sv.Kind != yaml.MappingNode {
-				return app.Carried{}, fmt.Errorf("%w: line %d: %s/%s must map fields to values", app.ErrCarried, sk.Line, k.Value, sk.Value)
+				return bad("line %d: %s must map fields to values", sk.Line, step)
+			}
+			if err := uniqueKeys(sv, step+" field "); err != nil {
+				return app.Carried{}, err
 			}
 			for m := 0; m+1 < len(sv.Content); m += 2 {
 				fk, fv := sv.Content[m], sv.Content[m+1]
+				field := app.Shorten(fk.Value, 64)
 				if fv.Kind != yaml.ScalarNode {
-					return app.Carried{}, fmt.Errorf("%w: line %d: %s/%s field %s must be a single value", app.ErrCarried, fk.Line, k.Value, sk.Value, fk.Value)
+					return bad("line %d: %s field %s must be a single value", fk.Line, step, field)
+				}
+				switch fv.ShortTag() {
+				case "!!str", "!!int", "!!bool", "!!float":
+				default:
+					return bad("line %d: %s field %s is tagged %s: write the value as plain text", fk.Line, step, field, app.Shorten(fv.ShortTag(), 32))
 				}
 				cs.Values[fk.Value] = fv.Value
 			}
@@ -229,9 +255,26 @@ func decodeCarried(r io.Reader) (app.Carried, error) {
 		}
 	}
 	if !seenVersion {
-		return app.Carried{}, fmt.Errorf("%w: the file has no version", app.ErrCarried)
+		return bad("the file has no version")
 	}
 	return c, nil
+}
+
+// uniqueKeys refuses a mapping that names a key twice: one of the two
+// values would be dropped without a word.
+func uniqueKeys(m *yaml.Node, prefix string) error {
+	seen := map[string]int{}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k := m.Content[i]
+		if k.Kind != yaml.ScalarNode {
+			return fmt.Errorf("%w: line %d: %sa key must be a plain name", app.ErrCarried, k.Line, prefix)
+		}
+		if first, ok := seen[k.Value]; ok {
+			return fmt.Errorf("%w: line %d: %s%s is given twice (first on line %d)", app.ErrCarried, k.Line, prefix, app.Shorten(k.Value, 64), first)
+		}
+		seen[k.Value] = k.Line
+	}
+	return nil
 }
 
 // ApplyOptions are what `patchbay apply` needs.
@@ -249,7 +292,8 @@ func newApplyCmd(f *Factory) *cobra.Command {
 		Short: "Set up this profile from a file written by export",
 		Long: `apply reads a setup written by patchbay export (- for standard input),
 resolves its secret references (env:NAME from the environment, file:PATH
-from a file; a secret written literally in the file is refused), shows the
+from a file, a relative PATH beside the setup file; a secret written
+literally in the file is refused), shows the
 plan — steps to run, steps already done with the same answers, the steps
 only an admin can do in the vendors' UIs, and the steps that need this
 customer's own answers — and runs each changed step with its live checks,
@@ -298,7 +342,7 @@ func applyRun(ctx context.Context, opts *ApplyOptions) error {
 	if err != nil {
 		return err
 	}
-	plan, err := svc.PlanApply(ctx, c, own, f.resolveSecretRef)
+	plan, err := svc.PlanApply(ctx, c, own, f.secretRefs(opts.File))
 	if err != nil {
 		if errors.Is(err, app.ErrCarried) || errors.Is(err, app.ErrLiteralSecret) || errors.Is(err, errUsage) {
 			return usageError("%s: %v", opts.File, err)
@@ -469,10 +513,21 @@ func readCarriedFile(f *Factory, path string) (app.Carried, error) {
 	return c, nil
 }
 
+// secretRefs resolves the secret references of the carried file at file:
+// a relative file:PATH is read beside that file (beside the working
+// directory for standard input), wherever apply was started.
+func (f *Factory) secretRefs(file string) func(string) (string, error) {
+	base := "."
+	if file != "-" {
+		base = filepath.Dir(file)
+	}
+	return func(ref string) (string, error) { return f.resolveSecretRef(ref, base) }
+}
+
 // resolveSecretRef reads a carried setup's secret reference: env:NAME from
-// the environment patchbay was started with, file:PATH from a file, bounded
-// like --set KEY=@PATH.
-func (f *Factory) resolveSecretRef(ref string) (string, error) {
+// the environment patchbay was started with, file:PATH from a file (a
+// relative PATH from base), bounded like --set KEY=@PATH.
+func (f *Factory) resolveSecretRef(ref, base string) (string, error) {
 	switch {
 	case strings.HasPrefix(ref, app.SecretRefEnv):
 		// app.CheckCarried allows PATCHBAY_SECRET_… variables only.
@@ -484,8 +539,14 @@ func (f *Factory) resolveSecretRef(ref string) (string, error) {
 		return v, nil
 	case strings.HasPrefix(ref, app.SecretRefFile):
 		path := strings.TrimPrefix(ref, app.SecretRefFile)
+		if path != "" && !filepath.IsAbs(path) {
+			path = filepath.Join(base, path)
+		}
 		r := &secretReader{f: f}
 		b, err := r.read(path)
+		if errors.Is(err, context.Canceled) {
+			return "", err // interrupted: exit 130, not a bad file
+		}
 		if err != nil {
 			return "", usageError("%v", err)
 		}

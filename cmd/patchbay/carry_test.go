@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -184,6 +185,13 @@ func TestApplyRefusesLiteralSecretsAndForeignShapes(t *testing.T) {
 		{"no version", "certn-lever: {}\n", "no version"},
 		{"newer version", "version: 9\n", "version 9"},
 		{"not a mapping", "- a\n- b\n", "expected a mapping"},
+		{"version with trailing text", "version: 1garbage\n", "version must be a whole number"},
+		{"second document", "version: 1\ncertn-lever:\n  lever-key:\n    region: us\n---\ncertn-lever:\n  lever-key:\n    region: eu\n", "more than one YAML document"},
+		{"field twice", "version: 1\ncertn-lever:\n  lever-key:\n    region: us\n    region: eu\n", "line 5: certn-lever/lever-key field region is given twice (first on line 4)"},
+		{"step twice", "version: 1\ncertn-lever:\n  lever-key: {region: us}\n  lever-key: {region: eu}\n", "certn-lever/lever-key is given twice"},
+		{"integration twice", "version: 1\ncertn-lever: {}\ncertn-lever: {}\n", "certn-lever is given twice"},
+		{"binary value", "version: 1\ncertn-lever:\n  lever-key:\n    region: !!binary dXM=\n", "tagged !!binary: write the value as plain text"},
+		{"thousands of wrong fields", "version: 1\ncertn-lever:\n  lever-key:\n" + manyFields(2000), "and 1990 more problem(s)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -201,7 +209,47 @@ func TestApplyRefusesLiteralSecretsAndForeignShapes(t *testing.T) {
 			if strings.Contains(r.err, "created profile") {
 				t.Fatal("a refused file created the profile")
 			}
+			if len(r.err) > 4096 {
+				t.Fatalf("the refusal runs to %d bytes", len(r.err))
+			}
 		})
+	}
+}
+
+// manyFields is n wrong fields of a step, with long names.
+func manyFields(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "    field-%d-%s: x\n", i, strings.Repeat("n", 200))
+	}
+	return b.String()
+}
+
+// A relative file: reference is read beside the file that names it,
+// wherever apply is started: a setup kept with its secrets in one folder
+// applies from anywhere.
+func TestApplyReadsRelativeSecretFilesBesideTheFile(t *testing.T) {
+	c := newCLI(t)
+	c.withStandins()
+	c.withVault()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "lever.key"), []byte(cliLeverKey1+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "acme.yaml")
+	doc := "version: 1\ncertn-lever:\n  lever-key:\n    region: us\n    api_key: file:lever.key\n"
+	if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if wd, _ := os.Getwd(); wd == dir {
+		t.Fatal("the test must run apply from another directory")
+	}
+	r := c.run("", "--profile", "globex", "--secrets", "vault", "apply", file)
+	if r.code != exitOK {
+		t.Fatalf("apply: exit %d\n%s%s", r.code, r.out, r.err)
+	}
+	if s := c.statusOf("globex"); s.step("certn-lever", "lever-key") != "done" {
+		t.Fatalf("lever-key was not applied:\n%s", r.out)
 	}
 }
 

@@ -93,64 +93,84 @@ func TestSecretInputIsBounded(t *testing.T) {
 }
 
 // A FIFO whose writer never closes does not hold patchbay: the first
-// Ctrl+C (or SIGTERM) ends the read and the command, exit 130.
+// Ctrl+C (or SIGTERM) ends the read and the command, exit 130, whether the
+// FIFO was named by --set or by an apply file's file: reference.
 func TestSecretFIFOStopsOnSignal(t *testing.T) {
 	b := buildBinary(t)
-	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
-		t.Run(sig.String(), func(t *testing.T) {
-			dir := t.TempDir()
-			fifo := filepath.Join(dir, "fifo")
-			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+	commands := map[string]func(dir, fifo string) []string{
+		"run": func(_, fifo string) []string {
+			return []string{"run", "certn-lever/lever-signing-token", "--set", "signing_token=@" + fifo}
+		},
+		"apply": func(dir, _ string) []string {
+			file := filepath.Join(dir, "acme.yaml")
+			doc := "version: 1\ncertn-lever:\n  lever-signing-token:\n    signing_token: file:fifo\n"
+			if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			var writer *os.File
-			defer func() {
-				if writer != nil {
-					writer.Close()
-				}
-			}()
-			var sent time.Time
-			r := b.runLimited(filepath.Join(dir, "patchbay.db"), nil, func(p *os.Process) {
-				// Opening for writing waits until patchbay opens the FIFO
-				// to read: then it is reading, and gets a part of a secret.
-				opened := make(chan *os.File, 1)
-				go func() {
-					w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
-					if err != nil {
-						t.Error(err)
-					}
-					opened <- w
-				}()
-				select {
-				case writer = <-opened:
-				case <-time.After(10 * time.Second):
-					// Release our own open, then give up.
-					if r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
-						defer r.Close()
-					}
-					writer = <-opened
-					t.Error("patchbay never opened the FIFO")
-				}
-				if writer == nil {
-					return
-				}
-				w := writer
-				if _, err := w.WriteString("sig-token-half"); err != nil {
-					t.Error(err)
-				}
-				time.Sleep(100 * time.Millisecond)
-				sent = time.Now()
-				if err := p.Signal(sig); err != nil {
-					t.Error(err)
-				}
-			}, "run", "certn-lever/lever-signing-token", "--set", "signing_token=@"+fifo)
-			if took := time.Since(sent); r.code != exitInterrupted || took > 5*time.Second {
-				t.Fatalf("exit %d %s after the signal; want 130 at once\n%s", r.code, took, r.err)
+			return []string{"apply", file}
+		},
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		for name, args := range commands {
+			t.Run(name+"/"+sig.String(), func(t *testing.T) {
+				fifoStopsOnSignal(t, b, sig, args)
+			})
+		}
+	}
+}
+
+func fifoStopsOnSignal(t *testing.T, b *binary, sig syscall.Signal, args func(dir, fifo string) []string) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var writer *os.File
+	defer func() {
+		if writer != nil {
+			writer.Close()
+		}
+	}()
+	var sent time.Time
+	r := b.runLimited(filepath.Join(dir, "patchbay.db"), nil, func(p *os.Process) {
+		// Opening for writing waits until patchbay opens the FIFO
+		// to read: then it is reading, and gets a part of a secret.
+		opened := make(chan *os.File, 1)
+		go func() {
+			w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+			if err != nil {
+				t.Error(err)
 			}
-			if strings.Contains(r.out+r.err, "sig-token-half") {
-				t.Error("the partial secret was printed")
+			opened <- w
+		}()
+		select {
+		case writer = <-opened:
+		case <-time.After(10 * time.Second):
+			// Release our own open, then give up.
+			if r, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
+				defer r.Close()
 			}
-		})
+			writer = <-opened
+			t.Error("patchbay never opened the FIFO")
+		}
+		if writer == nil {
+			return
+		}
+		w := writer
+		if _, err := w.WriteString("sig-token-half"); err != nil {
+			t.Error(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+		sent = time.Now()
+		if err := p.Signal(sig); err != nil {
+			t.Error(err)
+		}
+	}, args(dir, fifo)...)
+	if took := time.Since(sent); r.code != exitInterrupted || took > 5*time.Second {
+		t.Fatalf("exit %d %s after the signal; want 130 at once\n%s", r.code, took, r.err)
+	}
+	if strings.Contains(r.out+r.err, "sig-token-half") {
+		t.Error("the partial secret was printed")
 	}
 }
 

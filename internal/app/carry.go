@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/patchbay/patchbay/internal/steps"
 	"github.com/patchbay/patchbay/internal/store"
@@ -297,7 +298,7 @@ func CheckCarried(c Carried, own OwnAnswers) (map[string]CarriedStep, map[string
 			p.Ref(), p.Integration, p.Step, run))
 	}
 	if len(problems) > 0 {
-		return nil, nil, fmt.Errorf("%w: %s", ErrCarried, strings.Join(problems, "; "))
+		return nil, nil, fmt.Errorf("%w: %s", ErrCarried, problemList(problems))
 	}
 	return given, integrations, nil
 }
@@ -495,3 +496,33 @@ func (s *Service) sameAsRecorded(ctx context.Context, in steps.Integration, st s
 // ErrApplyStopped is returned when a step of an apply was refused: the
 // steps before it are recorded, it and the ones after it are not.
 var ErrApplyStopped = errors.New("apply stopped")
+
+// maxProblems and maxProblemLen bound what a refusal of a carried file
+// says: a file of thousands of wrong fields is refused in a few lines.
+const maxProblems, maxProblemLen = 10, 300
+
+// problemList joins the first problems, each cut short, and counts the rest.
+func problemList(problems []string) string {
+	shown := problems[:min(len(problems), maxProblems)]
+	parts := make([]string, 0, len(shown)+1)
+	for _, p := range shown {
+		parts = append(parts, Shorten(p, maxProblemLen))
+	}
+	if more := len(problems) - len(shown); more > 0 {
+		parts = append(parts, fmt.Sprintf("and %d more problem(s)", more))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Shorten cuts text a file or a vendor chose to at most n bytes, at a rune
+// boundary, marking the cut with "…", for a message that repeats it.
+func Shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
