@@ -348,7 +348,8 @@ func checkCertnTags(ctx context.Context, a *asker, c checkInput) Verdict {
 	if err != nil {
 		return vendorFailed(VendorLever, err, c)
 	}
-	return Verdict{Result: ResultValid, Detail: CertnTagSummary(tags), Counts: CertnTagCounts(tags)}
+	counts := CertnTagCounts(tags)
+	return Verdict{Result: ResultValid, Detail: CertnTagSummary(counts), Counts: counts}
 }
 
 // checkOptionRules applies today's option table to the recorded toggles

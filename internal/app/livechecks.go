@@ -396,19 +396,44 @@ func (cx *checkCtx) expiryCheck(in steps.Integration, m store.SecretMeta) planne
 	}}
 }
 
-// CertnTagCounts keeps Lever's "CERTN - …" tags and their counts.
+// maxOtherCertnTags bounds the CERTN tags kept besides Certn's documented
+// statuses: each is a stored count and a metrics series, and an account
+// whose tags run to thousands must not make thousands of them.
+const maxOtherCertnTags = 16
+
+// CertnTagOther gathers the counts of the CERTN tags past maxOtherCertnTags.
+const CertnTagOther = certnTagPrefix + "(other tags)"
+
+// CertnTagCounts keeps Lever's "CERTN - …" tags and their counts: Certn's
+// documented statuses, the first maxOtherCertnTags others alphabetically,
+// and the rest summed as CertnTagOther.
 func CertnTagCounts(tags map[string]int) map[string]int {
 	out := map[string]int{}
+	var others []string
 	for tag, n := range tags {
-		if strings.HasPrefix(tag, certnTagPrefix) {
+		status, ok := strings.CutPrefix(tag, certnTagPrefix)
+		switch {
+		case !ok:
+		case slices.Contains(certnTagOrder, status):
 			out[tag] = n
+		default:
+			others = append(others, tag)
+		}
+	}
+	sort.Strings(others)
+	for i, tag := range others {
+		if i < maxOtherCertnTags {
+			out[tag] = tags[tag]
+		} else {
+			out[CertnTagOther] += tags[tag]
 		}
 	}
 	return out
 }
 
 // CertnTagSummary words the counts of Lever's "CERTN - …" tags, in the
-// order Certn's statuses happen: "Submitted 3 · In Progress 4 · …".
+// order Certn's statuses happen: "Submitted 3 · In Progress 4 · …", other
+// tags after them alphabetically and CertnTagOther last.
 func CertnTagSummary(tags map[string]int) string {
 	counts := map[string]int{}
 	var extra []string
@@ -417,7 +442,7 @@ func CertnTagSummary(tags map[string]int) string {
 		if !ok || n <= 0 {
 			continue
 		}
-		if _, seen := counts[status]; !seen && !slices.Contains(certnTagOrder, status) {
+		if _, seen := counts[status]; !seen && !slices.Contains(certnTagOrder, status) && tag != CertnTagOther {
 			extra = append(extra, status)
 		}
 		counts[status] += n
@@ -426,6 +451,7 @@ func CertnTagSummary(tags map[string]int) string {
 		return "no candidate carries a CERTN tag yet"
 	}
 	sort.Strings(extra)
+	extra = append(extra, strings.TrimPrefix(CertnTagOther, certnTagPrefix))
 	var parts []string
 	for _, status := range append(slices.Clone(certnTagOrder), extra...) {
 		if n := counts[status]; n > 0 {

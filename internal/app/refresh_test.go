@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -930,5 +931,33 @@ func TestCertnTagSummary(t *testing.T) {
 		if got := CertnTagSummary(tt.tags); got != tt.want {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+// An account with thousands of CERTN tags keeps Certn's statuses and a
+// bounded number of others: the rest are counted together, so the stored
+// counts, the metrics series and the words stay short and no candidate is
+// lost from the total.
+func TestCertnTagCountsStayBounded(t *testing.T) {
+	tags := map[string]int{"CERTN - Submitted": 4, "CERTN - Complete (Clear)": 9, "Sales": 7}
+	total := 13
+	for i := range 5000 {
+		tags[fmt.Sprintf("CERTN - batch %04d", i)] = 1
+		total++
+	}
+	counts := CertnTagCounts(tags)
+	if len(counts) != 2+maxOtherCertnTags+1 {
+		t.Errorf("%d counts kept, want %d", len(counts), 2+maxOtherCertnTags+1)
+	}
+	sum := 0
+	for _, n := range counts {
+		sum += n
+	}
+	if sum != total || counts[CertnTagOther] != 5000-maxOtherCertnTags || counts["CERTN - batch 0000"] != 1 {
+		t.Errorf("the counts lose candidates: sum %d of %d, other %d", sum, total, counts[CertnTagOther])
+	}
+	words := CertnTagSummary(counts)
+	if !strings.HasPrefix(words, "Submitted 4 · Complete (Clear) 9 · batch 0000 1") || !strings.HasSuffix(words, "(other tags) 4984") || len(words) > 600 {
+		t.Errorf("summary of %d bytes: %q", len(words), words)
 	}
 }
