@@ -745,9 +745,13 @@ func writeFileAtomic(path string, data []byte) (err error) {
 // lockPath takes an exclusive advisory lock on the file at path, waiting while another process holds it,
 // until ctx ends. The lock file stays in place: removing it would race with the next process taking it.
 func lockPath(ctx context.Context, path string) (unlock func(), err error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|noFollow, 0o600)
 	if err != nil {
 		return nil, &storeError{kind: ErrUnavailable, cause: err, msg: "cannot lock the secret vault: " + err.Error()}
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		_ = f.Close()
+		return nil, &storeError{kind: ErrUnavailable, cause: err, msg: "cannot lock the secret vault: " + path + " is not a regular file"}
 	}
 	for {
 		busy, err := tryLock(f)

@@ -8,6 +8,10 @@ import (
 	"syscall"
 )
 
+// noFollow keeps the lock file from being a link: a link planted there
+// would have patchbay create or lock a file elsewhere.
+const noFollow = syscall.O_NOFOLLOW
+
 // tryLock takes an exclusive flock without blocking; busy reports that another holder has it.
 func tryLock(f *os.File) (busy bool, err error) {
 	for {

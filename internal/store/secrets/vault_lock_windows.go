@@ -9,6 +9,9 @@ import (
 	"golang.org/x/sys/windows"
 )
 
+// noFollow is nothing here: os.OpenFile has no such flag on Windows.
+const noFollow = 0
+
 // tryLock takes an exclusive lock on the whole file without blocking; busy reports that another holder has it.
 func tryLock(f *os.File) (busy bool, err error) {
 	var ol windows.Overlapped

@@ -242,6 +242,27 @@ func TestVaultFilePermissionsAndAtomicity(t *testing.T) {
 	assertOnlyVaultFiles(t, path)
 }
 
+// A link planted where the vault's lock file goes is never followed: the
+// write is refused, and no file appears where the link points.
+func TestVaultLockFollowsNoLink(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "secrets.age")
+	elsewhere := filepath.Join(t.TempDir(), "created-by-patchbay")
+	if err := os.Symlink(elsewhere, path+".lock"); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	err := NewVault(path, fixedPassphrase("p"), fastVault).Set(t.Context(), Account("default", "vetty-chattr", "k"), "s")
+	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "cannot lock the secret vault") {
+		t.Fatalf("a linked lock file: %v", err)
+	}
+	if _, err := os.Lstat(elsewhere); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the link was followed: %s exists", elsewhere)
+	}
+}
+
 func TestVaultFileIsEncrypted(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "db.secrets.age")
 	v := NewVault(path, fixedPassphrase("p"), fastVault)
