@@ -314,3 +314,30 @@ func TestDemoReopensAnOldDatabaseWhoseSecretsWereInMemory(t *testing.T) {
 		t.Errorf("the second reopening recorded events:\n%s", again)
 	}
 }
+
+// Before the demo reopens it, an old demo database is read by status as it
+// is: its secrets held in memory are gone, so status never calls them
+// valid or says nothing needs attention (before: exit 0, "live: valid"),
+// and it says how to clear them; the database is not changed by reading.
+func TestStatusOnAnOldDemoDatabaseSaysItsSecretsAreGone(t *testing.T) {
+	c := newCLI(t)
+	oldDemoDatabase(t, c.db)
+	r := c.run("", "--profile", "demo", "status")
+	if r.code != exitError {
+		t.Errorf("status: exit %d, want 1\n%s%s", r.code, r.out, r.err)
+	}
+	for _, want := range []string{
+		"secret api_key …1234 was held in memory by an earlier patchbay demo and is gone: open this database with patchbay demo --db",
+		"secret signing_token …cc33 was held in memory",
+	} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("status does not say %q:\n%s", want, r.out)
+		}
+	}
+	if strings.Contains(r.out, "valid") || strings.Contains(r.out, "Nothing needs attention") {
+		t.Errorf("status vouches for secrets nothing holds:\n%s", r.out)
+	}
+	if st := c.statusOf("demo"); st.step("vetty-chattr", "vetty-key") != "done" {
+		t.Error("reading the database changed it")
+	}
+}

@@ -141,9 +141,24 @@ func (s *Service) integrationView(in steps.Integration, states map[string]store.
 		in = in.ForLeverRegion(st.Values["region"])
 	}
 	iv := IntegrationView{Integration: in}
+	// A secret an earlier demo held in memory is gone, whatever its last
+	// checks said (ForgetMemoryHeld clears it when the demo reopens the
+	// database): its checks are not shown as if they were about a key.
+	gone := map[string]bool{}
+	for _, m := range metas {
+		if m.Integration == in.ID && m.Backend == secrets.BackendMemory {
+			gone[m.Key] = true
+		}
+	}
 	live := map[string]string{}
 	for _, c := range checks {
 		if c.Integration != in.ID {
+			continue
+		}
+		if key, ok := secretOfCheck(c.Name); ok && gone[key] {
+			continue
+		}
+		if key, ok := strings.CutPrefix(c.Name, expiryCheckPrefix); ok && gone[key] {
 			continue
 		}
 		iv.Checks = append(iv.Checks, CheckView{Name: c.Name, Result: c.Result, Detail: termsafe.Line(c.Detail), CheckedAt: c.CheckedAt, Counts: c.Counts})
@@ -164,6 +179,9 @@ func (s *Service) integrationView(in steps.Integration, states map[string]store.
 		}
 		if sv.Live == "" {
 			sv.Live = ResultUnknown
+		}
+		if gone[m.Key] {
+			attention = append(attention, fmt.Sprintf("secret %s %s was held in memory by an earlier patchbay demo and is gone: open this database with patchbay demo --db, which forgets it and marks its steps for a re-run", m.Key, Ending(m.Last4)))
 		}
 		if left, ok := sv.ExpiresIn(now); ok && left <= 0 {
 			attention = append(attention, fmt.Sprintf("secret %s expired on %s: rotate it (patchbay rotate %s/%s)", m.Key, m.ExpiresAt.Format("2006-01-02"), in.ID, m.Key))
