@@ -136,6 +136,12 @@ func (s *Service) overviewOf(ctx context.Context, profile string, events int) (O
 	return ov, nil
 }
 
+// holdsInMemory reports whether this process's secrets store is the
+// in-memory one, which holds what it recorded as held in memory.
+func (s *Service) holdsInMemory() bool {
+	return s.Secrets != nil && s.Secrets.Backend().Name == secrets.BackendMemory
+}
+
 func (s *Service) integrationView(in steps.Integration, states map[string]store.StepState, metas []store.SecretMeta, checks []store.CheckResult, now time.Time) IntegrationView {
 	if st, ok := recorded(states, "lever-key"); ok {
 		in = in.ForLeverRegion(st.Values["region"])
@@ -146,7 +152,7 @@ func (s *Service) integrationView(in steps.Integration, states map[string]store.
 	// database): its checks are not shown as if they were about a key.
 	gone := map[string]bool{}
 	for _, m := range metas {
-		if m.Integration == in.ID && m.Backend == secrets.BackendMemory {
+		if m.Integration == in.ID && m.Backend == secrets.BackendMemory && !s.holdsInMemory() {
 			gone[m.Key] = true
 		}
 	}
