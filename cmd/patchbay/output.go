@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // headers begin the files patchbay keeps state in, or SQLite and age files
@@ -42,35 +43,58 @@ func (f *Factory) putOutput(path string, data []byte, perm os.FileMode) error {
 		_, err := f.IO.Out.Write(data)
 		return err
 	}
-	target := path
-	fi, err := os.Lstat(path)
-	if err == nil && fi.Mode()&fs.ModeSymlink != 0 {
-		// The link stays; what it points at is written.
-		if target, err = filepath.EvalSymlinks(path); err == nil {
-			fi, err = os.Stat(target)
-		} else if errors.Is(err, fs.ErrNotExist) {
-			return usageError("%s is a link to nothing: give another file name", path)
-		}
-	}
+	// Stat follows links, the kernel's own (/dev/stdout → /proc/self/fd/1
+	// → a pipe) included.
+	fi, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return writeFileAtomic(target, data, perm)
+		if l, err := os.Lstat(path); err == nil && l.Mode()&fs.ModeSymlink != 0 {
+			return usageError("%s is a link to nothing: give another file name", path)
+		}
+		return writeFileAtomic(path, data, perm)
 	case err != nil:
 		return err
 	case fi.IsDir():
 		return usageError("%s is a directory: give a file name for the output", path)
-	case fi.Mode().IsRegular():
-		if what := f.ownState(fi); what != "" {
-			return usageError("%s is %s: give another file name for the output", path, what)
-		}
-		if what, err := stateHeader(target); err != nil {
-			return err
-		} else if what != "" {
-			return usageError("%s is %s: give another file name for the output", path, what)
-		}
-		return writeFileAtomic(target, data, fi.Mode().Perm())
+	case !fi.Mode().IsRegular():
+		return writeInPlace(path, data, 0)
 	}
-	return writeInPlace(path, data)
+	if what := f.ownState(fi); what != "" {
+		return usageError("%s is %s: give another file name for the output", path, what)
+	}
+	if what, err := stateHeader(path); err != nil {
+		return err
+	} else if what != "" {
+		return usageError("%s is %s: give another file name for the output", path, what)
+	}
+	if descriptor(path) {
+		// /dev/stdout redirected to a file: the shell opened it (> or >>),
+		// so patchbay adds to it rather than replacing it.
+		return writeInPlace(path, data, os.O_APPEND)
+	}
+	target := path
+	if l, err := os.Lstat(path); err == nil && l.Mode()&fs.ModeSymlink != 0 {
+		// The link stays; what it points at is replaced.
+		if target, err = filepath.EvalSymlinks(path); err != nil {
+			return err
+		}
+	}
+	return writeFileAtomic(target, data, fi.Mode().Perm())
+}
+
+// descriptor reports whether path names a descriptor already open
+// (/dev/stdout, /dev/fd/3, /proc/self/fd/3) rather than a file of its own.
+func descriptor(path string) bool {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return false
+	}
+	for _, dir := range []string{"/dev/", "/proc/"} {
+		if strings.HasPrefix(abs, dir) {
+			return true
+		}
+	}
+	return false
 }
 
 // ownState names the file of this database's state that fi is, or "".
@@ -122,8 +146,8 @@ func stateHeader(path string) (string, error) {
 // writeInPlace writes to a device, FIFO or socket by opening it, never by
 // replacing it. A FIFO is opened without waiting: with no reader it fails
 // at once instead of hanging.
-func writeInPlace(path string, data []byte) error {
-	file, err := os.OpenFile(path, os.O_WRONLY|openNoWait, 0)
+func writeInPlace(path string, data []byte, flags int) error {
+	file, err := os.OpenFile(path, os.O_WRONLY|openNoWait|flags, 0)
 	if err != nil {
 		if noReader(err) {
 			return usageError("nothing is reading %s: start its reader first, or give a file name", path)

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -152,5 +153,44 @@ func TestOutputGoesOnlyWhereAReportBelongs(t *testing.T) {
 	}
 	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
 		t.Errorf("the link %s was replaced", link)
+	}
+}
+
+// -o /dev/stdout reaches whatever standard output is: a pipe is written,
+// and a file the shell opened is added to (>>), never replaced. Before,
+// a pipe behind /dev/stdout was refused as "a link to nothing".
+func TestOutputToDevStdout(t *testing.T) {
+	c := newCLI(t)
+	c.makeProfile("default")
+	bin := patchbayBinary(t)
+	run := func(stdout *os.File) (string, error) {
+		cmd := exec.Command(bin, "--db", c.db, "status", "-o", "/dev/stdout")
+		var errOut bytes.Buffer
+		cmd.Stderr = &errOut
+		if stdout != nil {
+			cmd.Stdout = stdout
+			return errOut.String(), cmd.Run()
+		}
+		out, err := cmd.Output()
+		return string(out) + errOut.String(), err
+	}
+	if out, err := run(nil); err != nil || !strings.Contains(out, "profile default") {
+		t.Errorf("status -o /dev/stdout into a pipe: %v\n%s", err, out)
+	}
+	file := filepath.Join(t.TempDir(), "appended.txt")
+	if err := os.WriteFile(file, []byte("earlier line\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if msg, err := run(f); err != nil {
+		t.Fatalf("status -o /dev/stdout >> file: %v\n%s", err, msg)
+	}
+	b, _ := os.ReadFile(file)
+	if !strings.HasPrefix(string(b), "earlier line\nprofile default") {
+		t.Errorf("the file the shell opened was not added to:\n%s", b)
 	}
 }
