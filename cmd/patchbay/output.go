@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 )
 
 // headers begin the files patchbay keeps state in, or SQLite and age files
@@ -51,13 +50,18 @@ func (f *Factory) putOutput(path string, data []byte, perm os.FileMode) error {
 		if l, err := os.Lstat(path); err == nil && l.Mode()&fs.ModeSymlink != 0 {
 			return usageError("%s is a link to nothing: give another file name", path)
 		}
+		// Not there yet, but maybe one this database or its vault makes
+		// later (a -journal, the vault before its first secret).
+		if what := f.ownStatePath(path); what != "" {
+			return usageError("%s is where %s goes: give another file name for the output", path, what)
+		}
 		return writeFileAtomic(path, data, perm)
 	case err != nil:
 		return err
 	case fi.IsDir():
 		return usageError("%s is a directory: give a file name for the output", path)
 	case !fi.Mode().IsRegular():
-		return writeInPlace(path, data, 0)
+		return writeInPlace(path, data, false)
 	}
 	if what := f.ownState(fi); what != "" {
 		return usageError("%s is %s: give another file name for the output", path, what)
@@ -70,7 +74,7 @@ func (f *Factory) putOutput(path string, data []byte, perm os.FileMode) error {
 	if descriptor(path) {
 		// /dev/stdout redirected to a file: the shell opened it (> or >>),
 		// so patchbay adds to it rather than replacing it.
-		return writeInPlace(path, data, os.O_APPEND)
+		return writeInPlace(path, data, true)
 	}
 	target := path
 	if l, err := os.Lstat(path); err == nil && l.Mode()&fs.ModeSymlink != 0 {
@@ -82,30 +86,36 @@ func (f *Factory) putOutput(path string, data []byte, perm os.FileMode) error {
 	return writeFileAtomic(target, data, fi.Mode().Perm())
 }
 
-// descriptor reports whether path names a descriptor already open
-// (/dev/stdout, /dev/fd/3, /proc/self/fd/3) rather than a file of its own.
+// descriptor reports whether path names a descriptor already open rather
+// than a file of its own: /dev/stdout, /dev/stderr, /dev/fd/N,
+// /proc/self/fd/N, /proc/PID/fd/N.
 func descriptor(path string) bool {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return false
 	}
-	for _, dir := range []string{"/dev/", "/proc/"} {
-		if strings.HasPrefix(abs, dir) {
+	switch abs {
+	case "/dev/stdout", "/dev/stderr":
+		return true
+	}
+	for _, pattern := range []string{"/dev/fd/*", "/proc/*/fd/*"} {
+		if ok, _ := filepath.Match(pattern, abs); ok {
 			return true
 		}
 	}
 	return false
 }
 
-// ownState names the file of this database's state that fi is, or "".
-func (f *Factory) ownState(fi os.FileInfo) string {
+// stateFiles are the files of this database's state: the database and
+// its companions, its vault, and their locks.
+func (f *Factory) stateFiles() []struct{ path, what string } {
 	db, err := f.DBPath()
 	if err != nil {
-		return ""
+		return nil
 	}
 	vault := vaultPath(db)
 	legacy := legacyVaultPath(db)
-	for _, p := range []struct{ path, what string }{
+	return []struct{ path, what string }{
 		{db, "this patchbay's database"},
 		{db + "-wal", "this patchbay's database log"},
 		{db + "-shm", "this patchbay's database index"},
@@ -114,8 +124,36 @@ func (f *Factory) ownState(fi os.FileInfo) string {
 		{vault + ".lock", "this patchbay's vault lock"},
 		{legacy, "this patchbay's earlier vault"},
 		{legacy + ".lock", "this patchbay's earlier vault lock"},
-	} {
+	}
+}
+
+// ownState names the file of this database's state that fi is, or "".
+func (f *Factory) ownState(fi os.FileInfo) string {
+	for _, p := range f.stateFiles() {
 		if other, err := os.Stat(p.path); err == nil && os.SameFile(fi, other) {
+			return p.what
+		}
+	}
+	return ""
+}
+
+// ownStatePath names the file of this database's state that path would
+// be, had it been made: the same folder and name. Or "".
+func (f *Factory) ownStatePath(path string) string {
+	where := func(p string) (string, bool) {
+		dir, err := filepath.EvalSymlinks(filepath.Dir(p))
+		if err != nil {
+			return "", false
+		}
+		dir, err = filepath.Abs(dir)
+		return filepath.Join(dir, filepath.Base(p)), err == nil
+	}
+	target, ok := where(path)
+	if !ok {
+		return ""
+	}
+	for _, p := range f.stateFiles() {
+		if state, ok := where(p.path); ok && state == target {
 			return p.what
 		}
 	}
@@ -143,19 +181,33 @@ func stateHeader(path string) (string, error) {
 	return "", nil
 }
 
-// writeInPlace writes to a device, FIFO or socket by opening it, never by
-// replacing it. A FIFO is opened without waiting: with no reader it fails
-// at once instead of hanging.
-func writeInPlace(path string, data []byte, flags int) error {
-	file, err := os.OpenFile(path, os.O_WRONLY|openNoWait|flags, 0)
+// writeInPlace writes to what path opens, never replacing it: a device,
+// FIFO or socket (regular false), or the file behind a descriptor such as
+// /dev/stdout (regular true), added to. A FIFO is opened without waiting:
+// with no reader it fails at once instead of hanging; once open it is
+// written as any pipe. What was opened must still be what was asked for.
+func writeInPlace(path string, data []byte, regular bool) error {
+	flags := os.O_WRONLY | openInPlace
+	if regular {
+		flags |= os.O_APPEND
+	}
+	file, err := os.OpenFile(path, flags, 0)
 	if err != nil {
 		if noReader(err) {
 			return usageError("nothing is reading %s: start its reader first, or give a file name", path)
 		}
 		return err
 	}
+	defer file.Close()
+	if fi, err := file.Stat(); err != nil {
+		return err
+	} else if fi.Mode().IsRegular() != regular {
+		return fmt.Errorf("%s changed while it was being opened; try again", path)
+	}
+	if err := blocking(file); err != nil {
+		return err
+	}
 	if _, err := file.Write(data); err != nil {
-		file.Close()
 		return err
 	}
 	return file.Close()

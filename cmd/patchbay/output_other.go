@@ -2,7 +2,11 @@
 
 package main
 
-// openNoWait is nothing where there are no FIFOs to wait on.
-const openNoWait = 0
+import "os"
+
+// openInPlace is nothing where there are no FIFOs to wait on.
+const openInPlace = 0
 
 func noReader(error) bool { return false }
+
+func blocking(*os.File) error { return nil }

@@ -4,10 +4,12 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -48,6 +50,14 @@ func TestOutputGoesOnlyWhereAReportBelongs(t *testing.T) {
 	}
 
 	refused(c.db, "this patchbay's database")
+	// Not made yet, and still theirs: the vault before its first secret,
+	// the journal SQLite makes during a write.
+	for path, what := range map[string]string{vaultPath(c.db): "this patchbay's vault", c.db + "-journal": "database journal"} {
+		refused(path, what)
+		if _, err := os.Lstat(path); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("status -o %s made the file", path)
+		}
+	}
 	lock := vaultPath(c.db) + ".lock"
 	if err := os.WriteFile(lock, nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -83,30 +93,22 @@ func TestOutputGoesOnlyWhereAReportBelongs(t *testing.T) {
 		t.Errorf("export -o over the database: exit %d, %q", r.code, r.err)
 	}
 
-	// A FIFO with a reader, and the null device, are written to.
-	read := make(chan string)
-	go func() {
-		f, err := os.Open(fifo)
-		if err != nil {
-			read <- err.Error()
-			return
-		}
-		defer f.Close()
-		b, _ := io.ReadAll(f)
-		read <- string(b)
-	}()
-	time.Sleep(50 * time.Millisecond) // the reader opens first; a writer without one is refused
+	// A FIFO with a reader, and the null device, are written to. The
+	// reader opens first without waiting; the report fits the pipe.
+	reader, err := os.OpenFile(fifo, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if r := c.run("", "status", "-o", fifo); r.code != exitOK {
 		t.Errorf("status -o FIFO: exit %d, %q", r.code, r.err)
 	}
-	select {
-	case got := <-read:
-		if !strings.Contains(got, "profile default") {
-			t.Errorf("the FIFO's reader got %q", got)
-		}
-	case <-time.After(10 * time.Second):
-		t.Error("the FIFO's reader got nothing: the FIFO was replaced, not written to")
-		os.WriteFile(fifo, nil, 0) // let the reader go
+	got, _ := io.ReadAll(reader)
+	reader.Close()
+	if !strings.Contains(string(got), "profile default") {
+		t.Errorf("the FIFO's reader got %q: the FIFO was replaced, not written to", got)
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Errorf("%s is no longer a FIFO", fifo)
 	}
 	// As root, a private null device: a regression could replace it, and
 	// must not replace the machine's. Others cannot write /dev anyway.
@@ -153,6 +155,19 @@ func TestOutputGoesOnlyWhereAReportBelongs(t *testing.T) {
 	}
 	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
 		t.Errorf("the link %s was replaced", link)
+	}
+
+	// A file of its own under /dev (tmpfs) is replaced like any other,
+	// not added to as a descriptor's file is.
+	if _, err := os.Stat("/dev/shm"); err == nil {
+		shm := filepath.Join("/dev/shm", "patchbay-output-test-"+strconv.Itoa(os.Getpid())+".prom")
+		t.Cleanup(func() { os.Remove(shm) })
+		for range 2 {
+			c.must("", "status", "--format", "prometheus", "-o", shm)
+		}
+		if b, _ := os.ReadFile(shm); strings.Count(string(b), "# HELP patchbay_attention_items") != 1 {
+			t.Errorf("%s holds the report %d times", shm, strings.Count(string(b), "# HELP patchbay_attention_items"))
+		}
 	}
 }
 
