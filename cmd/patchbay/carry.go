@@ -196,10 +196,13 @@ func decodeCarried(r io.Reader) (app.Carried, error) {
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	var root, extra yaml.Node
-	if err := dec.Decode(&root); err != nil {
+	if err := dec.Decode(&root); errors.Is(err, io.EOF) {
+		return bad("the file is empty: write it with patchbay export")
+	} else if err != nil {
 		return bad("not YAML: %s", app.Shorten(err.Error(), 200))
 	}
-	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+	// A closing "---" with nothing after it is no second document.
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) && (err != nil || !emptyDocument(&extra)) {
 		return bad("the file holds more than one YAML document (a second --- line)")
 	}
 	if root.Kind != yaml.DocumentNode || len(root.Content) != 1 || root.Content[0].Kind != yaml.MappingNode {
@@ -244,10 +247,15 @@ func decodeCarried(r io.Reader) (app.Carried, error) {
 				if fv.Kind != yaml.ScalarNode {
 					return bad("line %d: %s field %s must be a single value", fk.Line, step, field)
 				}
-				switch fv.ShortTag() {
-				case "!!str", "!!int", "!!bool", "!!float":
-				default:
-					return bad("line %d: %s field %s is tagged %s: write the value as plain text", fk.Line, step, field, app.Shorten(fv.ShortTag(), 32))
+				// Plain text of any kind is kept as written (a date, a
+				// number); an empty value (blank, ~, null) is empty. An
+				// explicit tag that would change the text (!!binary, a
+				// custom one) is refused.
+				if fv.Style&yaml.TaggedStyle != 0 && fv.ShortTag() != "!!str" {
+					return bad("line %d: %s field %s is tagged %s: write the value as plain text", fk.Line, step, field, app.Shorten(fv.Tag, 32))
+				}
+				if fv.ShortTag() == "!!null" {
+					fv.Value = ""
 				}
 				cs.Values[fk.Value] = fv.Value
 			}
@@ -258,6 +266,19 @@ func decodeCarried(r io.Reader) (app.Carried, error) {
 		return bad("the file has no version")
 	}
 	return c, nil
+}
+
+// emptyDocument reports whether a YAML document holds nothing: no node,
+// or one empty null scalar.
+func emptyDocument(doc *yaml.Node) bool {
+	switch len(doc.Content) {
+	case 0:
+		return true
+	case 1:
+		n := doc.Content[0]
+		return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" && n.Value == ""
+	}
+	return false
 }
 
 // uniqueKeys refuses a mapping that names a key twice: one of the two

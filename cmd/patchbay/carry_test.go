@@ -190,6 +190,9 @@ func TestApplyRefusesLiteralSecretsAndForeignShapes(t *testing.T) {
 		{"field twice", "version: 1\ncertn-lever:\n  lever-key:\n    region: us\n    region: eu\n", "line 5: certn-lever/lever-key field region is given twice (first on line 4)"},
 		{"step twice", "version: 1\ncertn-lever:\n  lever-key: {region: us}\n  lever-key: {region: eu}\n", "certn-lever/lever-key is given twice"},
 		{"integration twice", "version: 1\ncertn-lever: {}\ncertn-lever: {}\n", "certn-lever is given twice"},
+		{"empty file", "# nothing here\n", "the file is empty: write it with patchbay export"},
+		{"closing --- is no second document", "version: 1\ncertn-lever:\n  lever-key:\n    colour: blue\n---\n", `no field "colour"`},
+		{"custom tag", "version: 1\ncertn-lever:\n  lever-key:\n    region: !vault us\n", "tagged !vault"},
 		{"binary value", "version: 1\ncertn-lever:\n  lever-key:\n    region: !!binary dXM=\n", "tagged !!binary: write the value as plain text"},
 		{"thousands of wrong fields", "version: 1\ncertn-lever:\n  lever-key:\n" + manyFields(2000), "and 1990 more problem(s)"},
 	}

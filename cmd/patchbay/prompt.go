@@ -82,6 +82,11 @@ func (f *Factory) askSecret(label string) (string, error) {
 // terminal gets its echo back and what was typed so far is discarded, so
 // half a secret is never left for the shell to read next.
 func (f *Factory) readHiddenLine(fd int) (string, error) {
+	if f.ctx != nil && f.ctx.Err() != nil {
+		// Interrupted already (between two prompts): echo is not turned
+		// off at all, so there is nothing to restore behind a read.
+		return "", f.ctx.Err()
+	}
 	state, err := term.GetState(fd)
 	if err != nil {
 		return "", err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/patchbay/patchbay/internal/app"
@@ -17,8 +18,8 @@ func takeSecretEnv() func(string) string {
 	taken := map[string]string{}
 	for _, kv := range os.Environ() {
 		name, value, _ := strings.Cut(kv, "=")
-		if name == secrets.VaultPassphraseEnv || strings.HasPrefix(name, app.SecretEnvPrefix) {
-			taken[name] = value
+		if key := envKey(name); key == secrets.VaultPassphraseEnv || strings.HasPrefix(key, app.SecretEnvPrefix) {
+			taken[key] = value
 			os.Unsetenv(name)
 		}
 	}
@@ -26,9 +27,18 @@ func takeSecretEnv() func(string) string {
 		return os.Getenv
 	}
 	return func(name string) string {
-		if v, ok := taken[name]; ok {
+		if v, ok := taken[envKey(name)]; ok {
 			return v
 		}
 		return os.Getenv(name)
 	}
+}
+
+// envKey is how the system compares variable names: as they are, or, on
+// Windows, without regard to case.
+func envKey(name string) string {
+	if runtime.GOOS == "windows" {
+		return strings.ToUpper(name)
+	}
+	return name
 }
