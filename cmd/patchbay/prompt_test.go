@@ -29,6 +29,9 @@ func TestInterruptedHiddenPromptLeavesTheTerminalAsItWas(t *testing.T) {
 			term.typeText(bin + " --db " + db + " --secrets vault run certn-lever/lever-key; echo exit=$?")
 			term.keys("Enter")
 			term.waitFor("New vault passphrase:")
+			// Echo goes off just after the prompt is printed: typing at
+			// once could be shown by the terminal before it is.
+			time.Sleep(300 * time.Millisecond)
 			term.typeText("half-typed-passphrase")
 			time.Sleep(200 * time.Millisecond) // the terminal driver has it
 			if how == "ctrl-c" {
