@@ -25,10 +25,12 @@ var headers = []struct {
 
 // writeOutput puts a report or an export where --output names: "-" is
 // standard output; a device, FIFO or socket is written in place (a FIFO
-// nobody reads is an error, not a wait); a regular file is replaced
+// nobody reads is an error, not a wait), and so is an open descriptor
+// (/dev/stdout), whose file is added to; a regular file is replaced
 // atomically, keeping its mode, and a new one is made with perm. It never
 // writes over a directory, this database or its vault (and their -wal,
-// -shm, -journal and lock files), or any SQLite or age file.
+// -shm, -journal and lock files, made yet or not), or any SQLite or age
+// file.
 func (f *Factory) writeOutput(path string, data []byte, perm os.FileMode) error {
 	err := f.putOutput(path, data, perm)
 	if err != nil && !errors.Is(err, errUsage) {
