@@ -107,6 +107,7 @@ func (l level) mark() string {
 
 func doctorRun(ctx context.Context, opts *DoctorOptions) error {
 	f := opts.F
+	f.reportsPerms = true // its perms finding says it, with the rest
 	out := termsafe.NewWriter(f.IO.Out)
 	// doctor checks the machine, so on a fresh one it runs without any
 	// profile; but a profile named with --profile must exist (a typo exits

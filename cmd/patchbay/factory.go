@@ -29,6 +29,10 @@ type Factory struct {
 	vault      *secrets.Vault
 	// noPrompt is set while a full-screen view owns the terminal.
 	noPrompt bool
+	// reportsPerms is set by doctor, which reports the database's
+	// permissions itself: no warning about them first.
+	reportsPerms bool
+
 	// readOnly is set for commands that only read (status, history,
 	// doctor, dashboard): they never create a database or a profile.
 	readOnly bool
@@ -95,6 +99,9 @@ func (f *Factory) DB(ctx context.Context) (*store.DB, error) {
 		return nil, err
 	}
 	f.db = db
+	if p := db.ReplaceableByOthers(); p != nil && !f.reportsPerms {
+		fmt.Fprintf(termsafe.NewWriter(f.IO.ErrOut), "patchbay: warning: %s; %s\n", p.Detail, p.Fix)
+	}
 	return db, nil
 }
 

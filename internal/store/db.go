@@ -507,6 +507,25 @@ func (db *DB) CheckPermissions() []PermissionProblem {
 	return problems
 }
 
+// ReplaceableByOthers says when other users can replace the database
+// file itself: its directory is writable by them and has no sticky bit
+// (in a sticky one, such as /tmp, only the owner may rename or remove).
+// Nil otherwise, and on Windows.
+func (db *DB) ReplaceableByOthers() *PermissionProblem {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	dir := filepath.Dir(db.path)
+	info, err := os.Stat(dir)
+	if err != nil || info.Mode()&fs.ModeSticky != 0 || info.Mode().Perm()&0o022 == 0 {
+		return nil
+	}
+	return &PermissionProblem{
+		fmt.Sprintf("directory %s is writable by other users (mode %s): any of them can replace the database", dir, modeString(info.Mode())),
+		fmt.Sprintf("run: chmod go-w %s, or keep the database in a private directory", dir),
+	}
+}
+
 // modeString words a directory's mode as chmod takes it, sticky bit included (1777).
 func modeString(m fs.FileMode) string {
 	n := uint32(m.Perm())
