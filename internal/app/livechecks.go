@@ -396,6 +396,11 @@ func (cx *checkCtx) expiryCheck(in steps.Integration, m store.SecretMeta) planne
 	}}
 }
 
+// certnArticleStatuses are statuses the integration's article names that
+// Certn's current list does not ("CERTN - Pending"): kept like the listed
+// ones, never folded into CertnTagOther.
+var certnArticleStatuses = []string{"Pending"}
+
 // maxOtherCertnTags bounds the CERTN tags kept besides Certn's documented
 // statuses: each is a stored count and a metrics series, and an account
 // whose tags run to thousands must not make thousands of them.
@@ -414,7 +419,7 @@ func CertnTagCounts(tags map[string]int) map[string]int {
 		status, ok := strings.CutPrefix(tag, certnTagPrefix)
 		switch {
 		case !ok:
-		case slices.Contains(certnTagOrder, status):
+		case slices.Contains(certnTagOrder, status), slices.Contains(certnArticleStatuses, status):
 			out[tag] = n
 		default:
 			others = append(others, tag)

@@ -939,15 +939,15 @@ func TestCertnTagSummary(t *testing.T) {
 // counts, the metrics series and the words stay short and no candidate is
 // lost from the total.
 func TestCertnTagCountsStayBounded(t *testing.T) {
-	tags := map[string]int{"CERTN - Submitted": 4, "CERTN - Complete (Clear)": 9, "Sales": 7}
-	total := 13
+	tags := map[string]int{"CERTN - Submitted": 4, "CERTN - Complete (Clear)": 9, "CERTN - Pending": 2, "Sales": 7}
+	total := 15
 	for i := range 5000 {
 		tags[fmt.Sprintf("CERTN - batch %04d", i)] = 1
 		total++
 	}
 	counts := CertnTagCounts(tags)
-	if len(counts) != 2+maxOtherCertnTags+1 {
-		t.Errorf("%d counts kept, want %d", len(counts), 2+maxOtherCertnTags+1)
+	if len(counts) != 3+maxOtherCertnTags+1 || counts["CERTN - Pending"] != 2 {
+		t.Errorf("%d counts kept (Pending %d), want %d with the article's Pending", len(counts), counts["CERTN - Pending"], 3+maxOtherCertnTags+1)
 	}
 	sum := 0
 	for _, n := range counts {
@@ -957,7 +957,7 @@ func TestCertnTagCountsStayBounded(t *testing.T) {
 		t.Errorf("the counts lose candidates: sum %d of %d, other %d", sum, total, counts[CertnTagOther])
 	}
 	words := CertnTagSummary(counts)
-	if !strings.HasPrefix(words, "Submitted 4 · Complete (Clear) 9 · batch 0000 1") || !strings.HasSuffix(words, "(other tags) 4984") || len(words) > 600 {
+	if !strings.HasPrefix(words, "Submitted 4 · Complete (Clear) 9 · Pending 2 · batch 0000 1") || !strings.HasSuffix(words, "(other tags) 4984") || len(words) > 600 {
 		t.Errorf("summary of %d bytes: %q", len(words), words)
 	}
 }
